@@ -1,0 +1,295 @@
+import { HttpClient } from '@actions/http-client'
+import type { IncomingMessage } from 'node:http'
+import { NetworkError, PulumiApiError, ResponseFormatError, TimeoutError } from './errors.js'
+import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry.js'
+import { readBody, saveBody, type BodyInspector, type SavedBody } from './body.js'
+
+export type Query = Record<string, string | number | boolean | undefined>
+export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+
+export interface ClientOptions {
+  /** API root such as https://api.pulumi.com; a path prefix (https://host/pulumi) is kept. */
+  baseUrl: string
+  token: string
+  userAgent: string
+  timeoutSeconds: number
+  debug?: (message: string) => void
+  retry?: RetryPolicy
+  /** Upper bound on parallel connections; callers running stacks in parallel raise it. */
+  maxSockets?: number
+}
+
+/** One request as it would be sent, for dry-run and debug output. */
+export interface PlannedRequest {
+  method: string
+  path: string
+  body?: unknown
+}
+
+const MAX_REDIRECTS = 5
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308])
+
+/**
+ * Pulumi Cloud over @actions/http-client. GETs are retried (network errors, 429, 5xx);
+ * writes are never retried automatically, since the service may have applied them.
+ */
+export class PulumiCloud {
+  private readonly http: HttpClient
+  private readonly base: string
+  private readonly retry: RetryPolicy
+  private readonly debug: (message: string) => void
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '')
+    this.retry = options.retry ?? DEFAULT_RETRY
+    this.debug = options.debug ?? (() => undefined)
+    this.http = new HttpClient(options.userAgent, [], {
+      allowRedirects: false,
+      allowRetries: false,
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 8,
+      socketTimeout: options.timeoutSeconds * 1000
+    })
+  }
+
+  /** Absolute URL for an API path; string concatenation keeps any prefix of the base URL. */
+  url(path: string, query: Query = {}): string {
+    const params = new URLSearchParams()
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.append(key, String(value))
+    }
+    const search = params.toString()
+    return `${this.base}${path}${search ? `?${search}` : ''}`
+  }
+
+  async getJson<T>(path: string, query: Query = {}): Promise<T> {
+    return this.withRetries('GET', path, async () => {
+      const response = await this.open('GET', path, query)
+      return parseJson<T>('GET', path, await readBody(response, this.bodyContext('GET', path)))
+    })
+  }
+
+  /** A write: sent once. Returns the parsed body, or undefined for 204/empty bodies. */
+  async send<T>(
+    method: WriteMethod,
+    path: string,
+    body?: unknown,
+    query: Query = {}
+  ): Promise<T | undefined> {
+    const response = await this.open(method, path, query, body)
+    const text = await readBody(response, this.bodyContext(method, path))
+    return text.length === 0 ? undefined : parseJson<T>(method, path, text)
+  }
+
+  /**
+   * Follows `continuationToken` page by page. Each page is retried on its own, so a fault
+   * never re-fetches earlier pages; a token seen before ends with an error, not a loop.
+   */
+  async *pages<P>(
+    path: string,
+    query: Query,
+    nextToken: (page: P) => string | null | undefined
+  ): AsyncGenerator<P> {
+    const seen = new Set<string>()
+    let token: string | undefined
+    for (;;) {
+      const page = await this.getJson<P>(
+        path,
+        token === undefined ? query : { ...query, continuationToken: token }
+      )
+      yield page
+      const next = nextToken(page)
+      if (next === undefined || next === null || next === '') return
+      if (seen.has(next)) {
+        throw new ResponseFormatError(
+          'GET',
+          path,
+          'the continuation token repeated, so paging stopped instead of looping forever'
+        )
+      }
+      seen.add(next)
+      token = next
+    }
+  }
+
+  /**
+   * Streams a GET body to `destination` atomically (temp file, then rename), hashing as it
+   * goes; a failed attempt starts again from byte 0 and a final failure leaves no file.
+   */
+  async download<R>(
+    path: string,
+    query: Query,
+    destination: string,
+    options: { gunzip?: boolean; inspector?: () => BodyInspector<R> } = {}
+  ): Promise<SavedBody<R>> {
+    return this.withRetries('GET', path, async () => {
+      const response = await this.open(
+        'GET',
+        path,
+        query,
+        undefined,
+        options.gunzip ? { 'Accept-Encoding': 'gzip' } : {}
+      )
+      return saveBody(response, destination, {
+        ...this.bodyContext('GET', path),
+        gunzip: options.gunzip === true,
+        inspector: options.inspector?.()
+      })
+    })
+  }
+
+  dispose(): void {
+    this.http.dispose()
+  }
+
+  private bodyContext(
+    method: string,
+    path: string
+  ): { method: string; path: string; timeoutSeconds: number } {
+    return { method, path, timeoutSeconds: this.options.timeoutSeconds }
+  }
+
+  private async withRetries<T>(
+    method: string,
+    path: string,
+    attempt: () => Promise<T>
+  ): Promise<T> {
+    for (let failed = 0; ;) {
+      try {
+        return await attempt()
+      } catch (error) {
+        failed += 1
+        const delay = retryDelayMs(error, failed, this.retry)
+        if (delay === undefined) throw error
+        this.debug(
+          `${method} ${path}: ${(error as Error).message}; attempt ${failed + 1} in ${delay} ms`
+        )
+        await sleep(delay)
+      }
+    }
+  }
+
+  /** Sends one request and returns a 2xx response; anything else becomes a typed error. */
+  private async open(
+    method: string,
+    path: string,
+    query: Query,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {}
+  ): Promise<IncomingMessage> {
+    let target = this.url(path, query)
+    const origin = new URL(target).origin
+    const payload = body === undefined ? null : JSON.stringify(body)
+    for (let redirects = 0; ; redirects++) {
+      const sameOrigin = new URL(target).origin === origin
+      const headers: Record<string, string> = {
+        Accept: 'application/vnd.pulumi+8',
+        ...(payload === null ? {} : { 'Content-Type': 'application/json' }),
+        // The token goes per request and only to the API's own origin, never to a redirect target elsewhere.
+        ...(sameOrigin ? { Authorization: `token ${this.options.token}` } : {}),
+        ...extraHeaders
+      }
+      this.debug(
+        `${method} ${redactQuery(target)}${sameOrigin ? '' : ' (no Authorization: other origin)'}`
+      )
+      const response = await this.rawRequest(method, path, target, payload, headers)
+      const status = response.statusCode ?? 0
+      if (
+        REDIRECT_CODES.has(status) &&
+        response.headers.location &&
+        redirects < MAX_REDIRECTS &&
+        method === 'GET'
+      ) {
+        response.resume()
+        const next = new URL(response.headers.location, target)
+        if (new URL(target).protocol === 'https:' && next.protocol !== 'https:') {
+          throw new NetworkError(method, path, `refused a redirect from https to ${next.protocol}`)
+        }
+        target = next.toString()
+        continue
+      }
+      if (status >= 200 && status < 300) return response
+      throw await toApiError(method, path, response, this.options.timeoutSeconds)
+    }
+  }
+
+  private async rawRequest(
+    method: string,
+    path: string,
+    target: string,
+    payload: string | null,
+    headers: Record<string, string>
+  ): Promise<IncomingMessage> {
+    try {
+      const response = await this.http.request(method, target, payload, headers)
+      return response.message
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      if (message.startsWith('Request timeout'))
+        throw new TimeoutError(method, path, this.options.timeoutSeconds)
+      throw new NetworkError(method, path, message)
+    }
+  }
+}
+
+async function toApiError(
+  method: string,
+  path: string,
+  response: IncomingMessage,
+  timeoutSeconds: number
+): Promise<PulumiApiError> {
+  const text = await readBody(response, { method, path, timeoutSeconds, limitBytes: 64 * 1024 })
+  const requestId = headerValue(response.headers['x-pulumi-request-id'])
+  const retryAfter = parseRetryAfter(headerValue(response.headers['retry-after']))
+  const status = response.statusCode ?? 0
+  const serviceMessage = messageFromJson(text)
+  return new PulumiApiError(
+    method,
+    path,
+    status,
+    serviceMessage ?? text.trim().slice(0, 500),
+    requestId,
+    serviceMessage !== undefined,
+    retryAfter
+  )
+}
+
+/** The service's `{code, message}`, or an OAuth `{error, error_description}`. */
+function messageFromJson(text: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (typeof parsed !== 'object' || parsed === null) return undefined
+    const record = parsed as Record<string, unknown>
+    if (typeof record.message === 'string') return record.message
+    if (typeof record.error === 'string') {
+      return typeof record.error_description === 'string'
+        ? `${record.error}: ${record.error_description}`
+        : record.error
+    }
+    return undefined
+  } catch {
+    return undefined
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape the API promises
+function parseJson<T>(method: string, path: string, text: string): T {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new ResponseFormatError(
+      method,
+      path,
+      `not valid JSON (${text.length} bytes starting ${JSON.stringify(text.slice(0, 40))})`
+    )
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** Continuation tokens can be long and opaque; keep debug lines readable. */
+function redactQuery(target: string): string {
+  return target.replace(/(continuationToken=)[^&]{16,}/, (_m, key: string) => `${key}…`)
+}

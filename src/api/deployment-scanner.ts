@@ -1,0 +1,154 @@
+import type { BodyInspector } from './body.js'
+
+export interface DeploymentFacts {
+  /** Length of deployment.resources. */
+  resourceCount: number
+  /** Outputs of the root `pulumi:pulumi:Stack` resource (secrets stay ciphertext). */
+  stackOutputs: Record<string, unknown>
+  /** The checkpoint schema version (`version` at the top level). */
+  schemaVersion: number | undefined
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN_OBJECT = 0x7b
+const CLOSE_OBJECT = 0x7d
+const OPEN_ARRAY = 0x5b
+const CLOSE_ARRAY = 0x5d
+const COMMA = 0x2c
+const COLON = 0x3a
+const STACK_TYPE = 'pulumi:pulumi:Stack'
+
+/**
+ * Reads an exported state as it streams past and keeps only what the action reports:
+ * the resource count and the stack's outputs. Memory stays flat however large the state:
+ * strings are skipped with indexOf, and only resources up to the root stack are parsed.
+ */
+export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
+  private depth = 0
+  private inString = false
+  private escaped = false
+  /** For each open container: is it an array, and (objects) the key being read. */
+  private readonly arrays: boolean[] = []
+  private readonly keys: (string | undefined)[] = []
+  private expectKey = false
+  private keyParts: Buffer[] | undefined
+  private resourceCount = 0
+  private stackOutputs: Record<string, unknown> | undefined
+  private captured: Buffer[] | undefined
+  private versionDigits = ''
+  private readingVersion = false
+
+  write(chunk: Buffer): void {
+    let captureFrom = this.captured ? 0 : -1
+    const end = chunk.length
+    let nextBackslash = chunk.indexOf(BACKSLASH)
+    for (let i = 0; i < end; i++) {
+      if (this.inString) {
+        if (this.escaped) {
+          this.escaped = false
+          continue
+        }
+        const quote = chunk.indexOf(QUOTE, i)
+        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i)
+        if (nextBackslash !== -1 && (quote === -1 || nextBackslash < quote)) {
+          this.keyParts?.push(chunk.subarray(i, nextBackslash + 1))
+          i = nextBackslash
+          this.escaped = true
+          continue
+        }
+        if (quote === -1) {
+          this.keyParts?.push(chunk.subarray(i))
+          i = end
+          break
+        }
+        if (this.keyParts) {
+          this.keyParts.push(chunk.subarray(i, quote))
+          this.keys[this.depth - 1] = Buffer.concat(this.keyParts).toString('utf8')
+          this.keyParts = undefined
+        }
+        this.inString = false
+        i = quote
+        continue
+      }
+      const byte = chunk[i]
+      switch (byte) {
+        case QUOTE:
+          this.inString = true
+          if (this.expectKey && this.depth <= 2) this.keyParts = []
+          this.expectKey = false
+          break
+        case OPEN_OBJECT:
+        case OPEN_ARRAY:
+          if (
+            byte === OPEN_OBJECT &&
+            this.depth === 3 &&
+            this.inResources() &&
+            this.stackOutputs === undefined
+          ) {
+            this.captured = []
+            captureFrom = i
+          }
+          if (this.depth === 3 && this.inResources()) this.resourceCount++
+          this.arrays[this.depth] = byte === OPEN_ARRAY
+          this.keys[this.depth] = undefined
+          this.depth++
+          this.expectKey = byte === OPEN_OBJECT
+          break
+        case CLOSE_OBJECT:
+        case CLOSE_ARRAY:
+          this.finishVersion()
+          this.depth--
+          if (this.depth === 3 && this.captured && this.inResources()) {
+            this.captured.push(chunk.subarray(captureFrom, i + 1))
+            this.inspectResource(Buffer.concat(this.captured))
+            this.captured = undefined
+            captureFrom = -1
+          }
+          break
+        case COMMA:
+          this.finishVersion()
+          this.expectKey = !this.arrays[this.depth - 1]
+          break
+        case COLON:
+          this.readingVersion = this.depth === 1 && this.keys[0] === 'version'
+          break
+        default:
+          if (this.readingVersion && byte !== undefined && byte >= 0x30 && byte <= 0x39)
+            this.versionDigits += String.fromCharCode(byte)
+      }
+    }
+    if (this.captured && captureFrom >= 0) this.captured.push(chunk.subarray(captureFrom))
+  }
+
+  finish(): DeploymentFacts {
+    return {
+      resourceCount: this.resourceCount,
+      stackOutputs: this.stackOutputs ?? {},
+      schemaVersion: this.versionDigits === '' ? undefined : Number(this.versionDigits)
+    }
+  }
+
+  private finishVersion(): void {
+    this.readingVersion = false
+  }
+
+  /** True while reading the elements of the top-level deployment.resources array. */
+  private inResources(): boolean {
+    return this.keys[0] === 'deployment' && this.keys[1] === 'resources' && this.arrays[2] === true
+  }
+
+  private inspectResource(bytes: Buffer): void {
+    try {
+      const resource = JSON.parse(bytes.toString('utf8')) as { type?: unknown; outputs?: unknown }
+      if (resource.type === STACK_TYPE) {
+        this.stackOutputs =
+          typeof resource.outputs === 'object' && resource.outputs !== null
+            ? (resource.outputs as Record<string, unknown>)
+            : {}
+      }
+    } catch {
+      // A resource that does not parse leaves the outputs unknown; the file itself is still saved whole.
+    }
+  }
+}

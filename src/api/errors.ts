@@ -1,0 +1,80 @@
+/** What went wrong talking to Pulumi Cloud, with enough detail to tell the user what to do. */
+export class PulumiApiError extends Error {
+  override readonly name = 'PulumiApiError'
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    /** The service's `message`, or the raw body text when the body is not JSON. */
+    readonly detail: string,
+    readonly requestId: string | undefined,
+    /** False when the error body was not the service's `{code, message}` JSON. */
+    readonly fromService: boolean,
+    /** The service's Retry-After, when it sent one. */
+    readonly retryAfterMs?: number
+  ) {
+    super(`${method} ${path} failed with ${status}${detail ? `: ${detail}` : ''}`)
+  }
+}
+
+/** The connection failed or was cut before a complete response arrived. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError'
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly causeMessage: string
+  ) {
+    super(`${method} ${path} failed: ${causeMessage}`)
+  }
+}
+
+/** No byte arrived within the time allowed (input `timeout-seconds`). Never retried. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError'
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly seconds: number
+  ) {
+    super(
+      `${method} ${path} timed out: no response for ${seconds} s. Raise the input timeout-seconds if the service is slow, or check api-url.`
+    )
+  }
+}
+
+/** The service answered 2xx but the body was not what its API promises. */
+export class ResponseFormatError extends Error {
+  override readonly name = 'ResponseFormatError'
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    reason: string
+  ) {
+    super(
+      `${method} ${path} returned an unexpected body: ${reason}. Check that api-url points at Pulumi Cloud.`
+    )
+  }
+}
+
+/** Explains an API failure in terms of what the user should change. */
+export function hintFor(error: PulumiApiError): string {
+  switch (error.status) {
+    case 400:
+      return 'The service rejected the request; check the inputs named above.'
+    case 401:
+      return 'The access token was rejected: set access-token (or PULUMI_ACCESS_TOKEN) to a valid Pulumi access token, or use OIDC login.'
+    case 403:
+      return "The token's identity lacks permission for this, or the organization's plan does not include it."
+    case 404:
+      return error.fromService
+        ? 'Not found: check the organization, stack (org/project/stack) or name given, and that the token can see it.'
+        : 'The server answered with a plain 404, not the Pulumi Cloud API: check api-url (it should be the API host, e.g. https://api.pulumi.com).'
+    case 409:
+      return 'Conflict: another update may be in progress on this stack, or the thing already exists. Retry when the update finishes.'
+    case 429:
+      return 'Rate limited by Pulumi Cloud; retry later or lower concurrency.'
+    default:
+      return error.status >= 500 ? 'Pulumi Cloud had a server error; retry later.' : ''
+  }
+}

@@ -1,0 +1,17 @@
+import type { Command } from './types.js'
+import { stackCommands } from './stacks.js'
+import { updateCommands } from './updates.js'
+import { auditCommands } from './audit.js'
+
+/** Every command, in the order the README lists them. */
+export const COMMANDS: readonly Command[] = [...stackCommands, ...updateCommands, ...auditCommands]
+
+const BY_NAME = new Map(COMMANDS.map(command => [command.name, command]))
+
+export function findCommand(name: string): Command | undefined {
+  return BY_NAME.get(name)
+}
+
+export function commandNames(): string[] {
+  return COMMANDS.map(command => command.name)
+}

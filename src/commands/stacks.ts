@@ -1,0 +1,166 @@
+import { writeFile, mkdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { DeploymentScanner } from '../api/deployment-scanner.js'
+import { stackName, stackPath, type StackRef } from '../api/paths.js'
+import type { Stack } from '../api/types.js'
+import {
+  renderExports,
+  renderTagChanges,
+  renderTransfer,
+  type ExportRecord,
+  type TagChange
+} from '../render/stacks.js'
+import { defineCommand, type Command, type CommandContext } from './types.js'
+
+function exportPath(context: CommandContext, stack: StackRef, path: string | undefined): string {
+  if (context.multiStack)
+    return join(
+      resolve(path ?? join(context.workDir, 'exports')),
+      stack.organization,
+      stack.project,
+      `${stack.stack}.json`
+    )
+  return resolve(
+    path ?? join(context.workDir, `${stack.organization}-${stack.project}-${stack.stack}.json`)
+  )
+}
+
+const exportStack = defineCommand({
+  name: 'export-stack',
+  area: 'stacks',
+  description:
+    "Export a stack's state (checkpoint) to a file, streamed to disk, with its size, sha256, resource count and outputs.",
+  required: ['stack'],
+  optional: ['version', 'path'],
+  mutates: false,
+  perStack: true,
+  outputs: {
+    path: 'The exported file (several stacks: the directory holding them and manifest.json).',
+    bytes: 'Size of the export in bytes.',
+    sha256: 'SHA-256 of the exported file.',
+    'resource-count': 'Number of resources in the state.',
+    'stack-outputs': "The stack's outputs as JSON (secrets stay ciphertext)."
+  },
+  async run(context, { stack, version, path }) {
+    const destination = exportPath(context, stack, path)
+    const apiPath =
+      version === undefined ? stackPath(stack, 'export') : stackPath(stack, 'export', version)
+    const saved = await context.api.download(apiPath, {}, destination, {
+      inspector: () => new DeploymentScanner()
+    })
+    const facts = saved.inspected ?? {
+      resourceCount: 0,
+      stackOutputs: {},
+      schemaVersion: undefined
+    }
+    const record: ExportRecord = {
+      stack: stackName(stack),
+      path: saved.path,
+      bytes: saved.bytes,
+      sha256: saved.sha256,
+      resourceCount: facts.resourceCount,
+      exportedAt: new Date().toISOString(),
+      ...(version === undefined ? {} : { version })
+    }
+    return {
+      result: record,
+      outputs: {
+        path: saved.path,
+        bytes: saved.bytes,
+        sha256: saved.sha256,
+        'resource-count': facts.resourceCount,
+        'stack-outputs': JSON.stringify(facts.stackOutputs)
+      },
+      summary: renderExports([record], facts.stackOutputs)
+    }
+  },
+  async combine(context, outcomes, { path }) {
+    const directory = resolve(path ?? join(context.workDir, 'exports'))
+    const records = outcomes.map(({ outcome }) => outcome.result as ExportRecord)
+    const manifest = {
+      stacks: records.map(record => ({
+        stack: record.stack,
+        path: `${record.stack}.json`,
+        bytes: record.bytes,
+        sha256: record.sha256,
+        resourceCount: record.resourceCount,
+        exportedAt: record.exportedAt
+      }))
+    }
+    await mkdir(directory, { recursive: true })
+    await writeFile(join(directory, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+    return {
+      result: manifest,
+      outputs: {
+        path: directory,
+        count: records.length,
+        bytes: records.reduce((sum, record) => sum + record.bytes, 0),
+        'resource-count': records.reduce((sum, record) => sum + record.resourceCount, 0)
+      },
+      summary: renderExports(records)
+    }
+  }
+})
+
+const setStackTags = defineCommand({
+  name: 'set-stack-tags',
+  area: 'stacks',
+  description:
+    'Create or update stack tags: POST for a new tag, PATCH for one whose value changes; unchanged tags send nothing.',
+  required: ['stack', 'tags'],
+  optional: [],
+  mutates: true,
+  perStack: true,
+  outputs: {},
+  async run(context, { stack, tags }) {
+    const before = (await context.api.getJson<Stack>(stackPath(stack))).tags ?? {}
+    const changes: TagChange[] = []
+    for (const [name, value] of Object.entries(tags)) {
+      const previous = before[name]
+      if (previous === value) {
+        changes.push({ name, before: previous, after: value, action: 'unchanged' })
+        continue
+      }
+      if (previous === undefined)
+        await context.write('POST', stackPath(stack, 'tags'), { name, value })
+      else await context.write('PATCH', stackPath(stack, 'tags', name), { name, value })
+      changes.push({
+        name,
+        before: previous,
+        after: value,
+        action: previous === undefined ? 'created' : 'updated'
+      })
+    }
+    const after = context.dryRun
+      ? { ...before, ...tags }
+      : ((await context.api.getJson<Stack>(stackPath(stack))).tags ?? {})
+    return { result: after, summary: renderTagChanges(stackName(stack), changes) }
+  }
+})
+
+const transferStack = defineCommand({
+  name: 'transfer-stack',
+  area: 'stacks',
+  description: 'Transfer a stack to another organization.',
+  required: ['stack', 'toOrganization'],
+  optional: [],
+  mutates: true,
+  outputs: {},
+  async run(context, { stack, toOrganization }) {
+    if (toOrganization === stack.organization) {
+      throw new Error(
+        `Input 'to-organization': the stack ${stackName(stack)} is already in ${toOrganization}.`
+      )
+    }
+    // Read first: a missing stack gets a clear 404 before anything is sent.
+    await context.api.getJson<Stack>(stackPath(stack))
+    await context.write('POST', stackPath(stack, 'transfer'), { toOrg: toOrganization })
+    const result = {
+      from: stackName(stack),
+      to: stackName({ ...stack, organization: toOrganization })
+    }
+    return { result, summary: renderTransfer(result.from, result.to, context.dryRun) }
+  }
+})
+
+export const stackCommands: Command[] = [exportStack, setStackTags, transferStack]

@@ -1,0 +1,87 @@
+import type { PulumiCloud, Query, WriteMethod } from '../api/client.js'
+import type { StackRef } from '../api/paths.js'
+import type { InputKey, InputValues } from '../input-catalog.js'
+
+export type CommandArea =
+  'stacks' | 'updates' | 'members' | 'teams' | 'tokens' | 'webhooks' | 'audit' | 'resources'
+
+/** What a command may use: the API, and a `write` that dry-run turns into a plan. */
+export interface CommandContext {
+  api: PulumiCloud
+  /** Sends a write once, or under dry-run records it and returns undefined. */
+  write<T>(method: WriteMethod, path: string, body?: unknown, query?: Query): Promise<T | undefined>
+  dryRun: boolean
+  /** True when `stack` matched several stacks and this run is one of them. */
+  multiStack: boolean
+  consoleUrl: string
+  /** A directory for default file locations (RUNNER_TEMP based). */
+  workDir: string
+  info(message: string): void
+  warning(message: string): void
+  /** Registers a value that must never be printed (core.setSecret). */
+  mask(secret: string): void
+}
+
+export interface CommandOutcome {
+  /** Becomes the `result` output (compact JSON) and the `result-file`. */
+  result: unknown
+  /** Further outputs by name. */
+  outputs?: Record<string, string | number | boolean>
+  /** Job summary section, already rendered (GFM). */
+  summary: string
+}
+
+/** A command's inputs: `stack` arrives resolved to one stack. */
+export type Resolved<K extends InputKey> = K extends 'stack' ? StackRef : InputValues[K]
+export type CommandInputs<R extends InputKey, O extends InputKey> = { [K in R]: Resolved<K> } & {
+  [K in O]?: Resolved<K>
+}
+
+export interface CommandSpec<R extends InputKey, O extends InputKey> {
+  name: string
+  area: CommandArea
+  description: string
+  required: readonly R[]
+  optional: readonly O[]
+  /** Changes something in Pulumi Cloud: dry-run applies. */
+  mutates: boolean
+  /** `stack` may match several stacks; the command then runs once per stack. */
+  perStack?: boolean
+  /** Outputs besides `result` and `result-file`, with their descriptions. */
+  outputs: Record<string, string>
+  run(context: CommandContext, inputs: CommandInputs<R, O>): Promise<CommandOutcome>
+  /** Joins the outcomes of a multi-stack run; the default lists them one after another. */
+  combine?(
+    context: CommandContext,
+    outcomes: StackOutcome[],
+    inputs: CommandInputs<never, R | O>
+  ): Promise<CommandOutcome> | CommandOutcome
+}
+
+export interface StackOutcome {
+  stack: StackRef
+  outcome: CommandOutcome
+}
+
+/** A command with its input types erased, as the registry holds it. */
+export type AnyInputs = Partial<{ [K in InputKey]: Resolved<K> }>
+export interface Command extends Omit<
+  CommandSpec<InputKey, InputKey>,
+  'run' | 'required' | 'optional' | 'combine'
+> {
+  required: readonly InputKey[]
+  optional: readonly InputKey[]
+  run(context: CommandContext, inputs: AnyInputs): Promise<CommandOutcome>
+  combine?(
+    context: CommandContext,
+    outcomes: StackOutcome[],
+    inputs: AnyInputs
+  ): Promise<CommandOutcome> | CommandOutcome
+}
+
+export function defineCommand<R extends InputKey, O extends InputKey = never>(
+  spec: CommandSpec<R, O>
+): Command {
+  // The registry only ever calls run() with inputs validated against required/optional.
+  return spec
+}

@@ -1,0 +1,314 @@
+/**
+ * Every input the action takes: its name in action.yml, its description, its action.yml
+ * default, and how it is parsed. action.yml and the README are generated from this list
+ * (`npm run docs`), and a test fails when they drift apart.
+ */
+import {
+  InputError,
+  parseBoolean,
+  parseChoice,
+  parseExpiry,
+  parseHttpUrl,
+  parseInteger,
+  parseList,
+  parseName,
+  parsePermission,
+  parseStacks,
+  parseTags,
+  parseTime,
+  type StackPattern
+} from './input-parsers.js'
+
+export interface ParseContext {
+  command: string
+  organization?: string
+  project?: string
+}
+
+export interface InputSpec<T> {
+  name: string
+  description: string
+  /** The default written into action.yml (booleans always have one). */
+  default?: string
+  parse(raw: string, context: ParseContext): T
+}
+
+function spec<T>(
+  name: string,
+  description: string,
+  parse: (raw: string, context: ParseContext) => T,
+  defaultValue?: string
+): InputSpec<T> {
+  return defaultValue === undefined
+    ? { name, description, parse }
+    : { name, description, parse, default: defaultValue }
+}
+
+const text = (raw: string): string => raw
+const bool = (name: string) => (raw: string) => parseBoolean(name, raw)
+const int = (name: string, min: number, max: number) => (raw: string) =>
+  parseInteger(name, raw, min, max)
+const choice =
+  <T extends string>(name: string, choices: readonly T[]) =>
+  (raw: string) =>
+    parseChoice(name, raw, choices)
+
+export const AUDIT_FORMATS = ['csv', 'cef'] as const
+export const WEBHOOK_FORMATS = ['raw', 'slack', 'ms_teams', 'pulumi_deployments'] as const
+export const ORG_ROLES = ['member', 'admin', 'billing-manager'] as const
+export const MEMBER_ACTIONS = ['add', 'remove', 'promote', 'demote'] as const
+export const GRANULARITIES = ['hourly', 'daily', 'weekly', 'monthly'] as const
+export const TOKEN_FILTERS = ['active', 'expired', 'all'] as const
+export const TEAM_TYPES = ['pulumi', 'github'] as const
+export const OIDC_TOKEN_TYPES = ['organization', 'team', 'personal', 'runner'] as const
+
+export type AuditFormat = (typeof AUDIT_FORMATS)[number]
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]
+
+/** `format` means the audit export format or the webhook payload format, by command. */
+function parseFormat(raw: string, context: ParseContext): string {
+  return context.command === 'export-audit-logs'
+    ? parseChoice('format', raw, AUDIT_FORMATS)
+    : parseChoice('format', raw, WEBHOOK_FORMATS)
+}
+
+/** Inputs every command reads. */
+export const COMMON_INPUTS = {
+  command: spec(
+    'command',
+    'The operation to run, e.g. export-stack, list-previews, set-stack-tags (see the README for all).',
+    text
+  ),
+  accessToken: spec(
+    'access-token',
+    'Pulumi access token. Falls back to the PULUMI_ACCESS_TOKEN environment variable, then to OIDC login when oidc-token-type is set.',
+    text
+  ),
+  apiUrl: spec(
+    'api-url',
+    'Pulumi Cloud API URL. Falls back to PULUMI_BACKEND_URL when it is an http(s) URL, then https://api.pulumi.com. A path prefix is kept.',
+    raw => parseHttpUrl('api-url', raw)
+  ),
+  consoleUrl: spec(
+    'console-url',
+    'Pulumi Cloud console URL for links in summaries. Derived from the API URL when not set (api.pulumi.com -> app.pulumi.com).',
+    raw => parseHttpUrl('console-url', raw)
+  ),
+  summary: spec('summary', 'Write a job summary.', bool('summary'), 'true'),
+  timeoutSeconds: spec(
+    'timeout-seconds',
+    'Seconds to wait for a response (and between bytes of a download) before failing.',
+    int('timeout-seconds', 1, 3600),
+    '60'
+  ),
+  dryRun: spec(
+    'dry-run',
+    'For commands that change something: read what is needed and report the exact requests that would be sent, without sending them.',
+    bool('dry-run'),
+    'false'
+  ),
+  concurrency: spec(
+    'concurrency',
+    'How many stacks to work on at once when stack matches several.',
+    int('concurrency', 1, 32),
+    '4'
+  ),
+  failFast: spec(
+    'fail-fast',
+    'Stop at the first failing stack instead of finishing the others first.',
+    bool('fail-fast'),
+    'false'
+  ),
+  oidcTokenType: spec(
+    'oidc-token-type',
+    'Log in with GitHub OIDC instead of a stored token: organization, team, personal or runner. Needs `permissions: id-token: write`.',
+    choice('oidc-token-type', OIDC_TOKEN_TYPES)
+  ),
+  oidcScope: spec(
+    'oidc-scope',
+    'Scope for the OIDC token exchange, e.g. team:platform or user:alice.',
+    text
+  ),
+  oidcExpiration: spec(
+    'oidc-expiration',
+    'Lifetime in seconds of the token obtained with OIDC.',
+    int('oidc-expiration', 1, 31_536_000)
+  ),
+  commentOnPr: spec(
+    'comment-on-pr',
+    'Post the rendered preview/update as one sticky comment per stack on the pull request (list-previews, list-update-events, get-update).',
+    bool('comment-on-pr'),
+    'false'
+  ),
+  githubToken: spec(
+    'github-token',
+    'Token for the pull request comment.',
+    text,
+    '${{ github.token }}'
+  ),
+  prNumber: spec(
+    'pr-number',
+    'Pull request to comment on, when the event is not a pull request.',
+    int('pr-number', 1, 1e9)
+  )
+} satisfies Record<string, InputSpec<unknown>>
+
+/** Inputs only some commands read; each command names the ones it needs. */
+export const COMMAND_INPUTS = {
+  organization: spec(
+    'organization',
+    'Pulumi organization. Also completes a stack given as project/stack or stack.',
+    raw => parseName('organization', raw, 'organization')
+  ),
+  project: spec(
+    'project',
+    'Pulumi project. Completes a stack given as stack; filters list-stacks.',
+    raw => parseName('project', raw, 'project')
+  ),
+  stack: spec(
+    'stack',
+    'Stack as org/project/stack (or project/stack, stack with organization/project). Several lines and * in the project and stack parts run the command per stack.',
+    (raw, context): StackPattern[] => parseStacks(raw, context)
+  ),
+  version: spec(
+    'version',
+    'Stack version to export (default: the latest).',
+    int('version', 1, 1e9)
+  ),
+  path: spec(
+    'path',
+    'File (or, for several stacks, directory) to write. Default: under RUNNER_TEMP.',
+    raw => {
+      if (raw.includes('\0')) throw new InputError('path', 'contains a NUL character')
+      return raw
+    }
+  ),
+  pageSize: spec(
+    'page-size',
+    'Items per page (list-previews, list-updates).',
+    int('page-size', 1, 1000)
+  ),
+  page: spec('page', 'Page number, from 1 (list-updates).', int('page', 1, 1e6)),
+  tags: spec('tags', 'Stack tags as name=value lines, or a JSON object.', raw =>
+    parseTags('tags', raw)
+  ),
+  toOrganization: spec('to-organization', 'Organization to transfer the stack to.', raw =>
+    parseName('to-organization', raw, 'organization')
+  ),
+  startTime: spec(
+    'start-time',
+    'Audit events older than this: unix seconds or an ISO-8601 date.',
+    raw => parseTime('start-time', raw)
+  ),
+  userFilter: spec('user-filter', 'Only audit events of this user.', text),
+  eventFilter: spec('event-filter', 'Only audit events of this type, e.g. stack-deleted.', text),
+  maxEvents: spec(
+    'max-events',
+    'Stop after this many audit events.',
+    int('max-events', 1, 10_000_000)
+  ),
+  format: spec(
+    'format',
+    'export-audit-logs: csv or cef (default csv). Webhooks: raw, slack, ms_teams or pulumi_deployments.',
+    parseFormat
+  ),
+  updateId: spec(
+    'update-id',
+    'Update ID (default for list-update-events: the latest update).',
+    raw => {
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(raw))
+        throw new InputError('update-id', `'${raw}' is not an update ID`)
+      return raw
+    }
+  ),
+  tagName: spec(
+    'tag-name',
+    'Tag name (delete-stack-tag; with tag-value, a list-stacks filter).',
+    text
+  ),
+  tagValue: spec('tag-value', 'Tag value to filter list-stacks by.', text),
+  force: spec(
+    'force',
+    'delete-stack: delete even if the stack still has resources.',
+    bool('force'),
+    'false'
+  ),
+  username: spec('username', 'Pulumi user login.', raw => {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(raw))
+      throw new InputError('username', `'${raw}' is not a user login`)
+    return raw
+  }),
+  role: spec(
+    'role',
+    'Organization role: member, admin or billing-manager.',
+    choice('role', ORG_ROLES)
+  ),
+  team: spec('team', 'Team name.', raw => parseName('team', raw, 'project')),
+  displayName: spec('display-name', 'Display name (team or webhook).', text),
+  description: spec('description', 'Description (team or token).', text),
+  teamType: spec(
+    'team-type',
+    'create-team: pulumi or github (default pulumi).',
+    choice('team-type', TEAM_TYPES)
+  ),
+  githubTeamId: spec(
+    'github-team-id',
+    'create-team with team-type github: the GitHub team ID.',
+    int('github-team-id', 1, Number.MAX_SAFE_INTEGER)
+  ),
+  memberAction: spec(
+    'member-action',
+    'update-team-membership: add, remove, promote or demote.',
+    choice('member-action', MEMBER_ACTIONS)
+  ),
+  permission: spec(
+    'permission',
+    'Stack permission for a team: read, edit, admin (or 101, 102, 103).',
+    raw => parsePermission('permission', raw)
+  ),
+  filter: spec(
+    'filter',
+    'list-tokens: active, expired or all (default active).',
+    choice('filter', TOKEN_FILTERS)
+  ),
+  expires: spec(
+    'expires',
+    'create-token: 0 (never), unix seconds, an ISO date, or a duration such as 30d.',
+    raw => parseExpiry('expires', raw)
+  ),
+  tokenId: spec('token-id', 'Access token ID.', raw => {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(raw))
+      throw new InputError('token-id', `'${raw}' is not a token ID`)
+    return raw
+  }),
+  webhook: spec('webhook', 'Webhook name.', raw => {
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(raw))
+      throw new InputError('webhook', `'${raw}' is not a webhook name`)
+    return raw
+  }),
+  payloadUrl: spec('payload-url', 'Webhook payload URL (http or https).', raw =>
+    parseHttpUrl('payload-url', raw)
+  ),
+  secret: spec('secret', 'Webhook secret used to sign deliveries. Masked.', text),
+  active: spec(
+    'active',
+    'Webhook active: true or false (create default true; update keeps the current value).',
+    bool('active')
+  ),
+  filters: spec('filters', 'Webhook event filters, one per line or comma-separated.', parseList),
+  granularity: spec(
+    'granularity',
+    'get-resource-summary: hourly, daily, weekly or monthly (default daily).',
+    choice('granularity', GRANULARITIES)
+  ),
+  lookbackDays: spec(
+    'lookback-days',
+    'get-resource-summary: days to look back (default 30).',
+    int('lookback-days', 1, 3650)
+  )
+} satisfies Record<string, InputSpec<unknown>>
+
+export type CommonKey = keyof typeof COMMON_INPUTS
+export type InputKey = keyof typeof COMMAND_INPUTS
+export type InputValues = { [K in InputKey]: ReturnType<(typeof COMMAND_INPUTS)[K]['parse']> }
+export type CommonValues = { [K in CommonKey]?: ReturnType<(typeof COMMON_INPUTS)[K]['parse']> }

@@ -1,0 +1,120 @@
+import {
+  COMMAND_INPUTS,
+  COMMON_INPUTS,
+  type CommonValues,
+  type InputKey,
+  type InputValues,
+  type ParseContext
+} from './input-catalog.js'
+import { InputError, hasWildcard } from './input-parsers.js'
+import { findCommand, commandNames } from './commands/registry.js'
+import type { Command } from './commands/types.js'
+
+/** Reads one raw input the way the runner passes it (INPUT_<NAME>), trimmed. */
+export type InputReader = (name: string) => string
+
+export const readFromEnvironment: InputReader = name =>
+  (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
+
+export interface Settings {
+  command: Command
+  common: Required<
+    Pick<
+      CommonValues,
+      'summary' | 'timeoutSeconds' | 'dryRun' | 'concurrency' | 'failFast' | 'commentOnPr'
+    >
+  > &
+    Omit<CommonValues, 'command'>
+  /** The command's own inputs, parsed; `stack` still as patterns. */
+  values: Partial<InputValues>
+  /** Inputs that were set but that this command does not read (warned about, not fatal). */
+  ignored: string[]
+}
+
+const STACK_COMPLETING = ['organization', 'project'] as const
+
+const COMMON_DEFAULTS = {
+  summary: true,
+  timeoutSeconds: 60,
+  dryRun: false,
+  concurrency: 4,
+  failFast: false,
+  commentOnPr: false
+}
+
+/**
+ * Reads and validates every input once, before any request: an unknown command, a
+ * missing required input or a malformed value is an InputError naming the input.
+ */
+export function readSettings(read: InputReader = readFromEnvironment): Settings {
+  const name = read('command')
+  if (name === '')
+    throw new InputError('command', `is required; one of ${commandNames().join(', ')}`)
+  const command = findCommand(name)
+  if (command === undefined)
+    throw new InputError(
+      'command',
+      `'${name}' is not a command; use one of ${commandNames().join(', ')}`
+    )
+
+  const common = readCommon(read, name)
+  const values: Partial<InputValues> = {}
+  // organization and project also complete stack names, so every command reads them.
+  for (const key of STACK_COMPLETING) {
+    const raw = read(COMMAND_INPUTS[key].name)
+    if (raw !== '') values[key] = COMMAND_INPUTS[key].parse(raw, { command: name })
+  }
+  const context: ParseContext = {
+    command: name,
+    organization: values.organization,
+    project: values.project
+  }
+  const wanted = new Set<InputKey>([...command.required, ...command.optional])
+  for (const key of wanted) {
+    const spec = COMMAND_INPUTS[key]
+    if (values[key] !== undefined) continue
+    const raw = read(spec.name)
+    if (raw === '' || raw === spec.default) {
+      if (command.required.includes(key)) throw new InputError(spec.name, `is required by ${name}`)
+      if (raw === '') continue
+    }
+    assign(values, key, spec.parse(raw, context))
+  }
+  checkStackCount(command, values)
+  const ignored = (Object.keys(COMMAND_INPUTS) as InputKey[])
+    .filter(key => !wanted.has(key) && key !== 'organization' && key !== 'project')
+    .map(key => COMMAND_INPUTS[key])
+    .filter(spec => {
+      const raw = read(spec.name)
+      return raw !== '' && raw !== spec.default
+    })
+    .map(spec => spec.name)
+  return { command, common, values, ignored }
+}
+
+function readCommon(read: InputReader, command: string): Settings['common'] {
+  const common: CommonValues = {}
+  const context: ParseContext = { command }
+  for (const key of Object.keys(COMMON_INPUTS) as (keyof typeof COMMON_INPUTS)[]) {
+    if (key === 'command') continue
+    const raw = read(COMMON_INPUTS[key].name)
+    if (raw !== '') assign(common, key, COMMON_INPUTS[key].parse(raw, context))
+  }
+  return { ...COMMON_DEFAULTS, ...common }
+}
+
+/** Commands that take exactly one stack refuse several lines or wildcards up front. */
+function checkStackCount(command: Command, values: Partial<InputValues>): void {
+  const patterns = values.stack
+  if (patterns === undefined || command.perStack === true) return
+  if (patterns.length > 1 || patterns.some(hasWildcard)) {
+    throw new InputError(
+      'stack',
+      `${command.name} works on one stack; give a single org/project/stack without '*'`
+    )
+  }
+}
+
+function assign<T extends object>(target: T, key: keyof T, value: unknown): void {
+  ;(target as Record<keyof T, unknown>)[key] = value
+}

@@ -1,0 +1,105 @@
+import * as core from '@actions/core'
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PulumiCloud } from './api/client.js'
+import { stackName } from './api/paths.js'
+import { resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
+import { execute, type Execution } from './execute.js'
+import { describeFailure } from './failure.js'
+import { readFromEnvironment, readSettings, type InputReader, type Settings } from './inputs.js'
+import { login } from './login.js'
+import { limitBytes } from './render/markdown.js'
+import { USER_AGENT } from './version.js'
+
+/** GitHub caps one step output at 1 MiB; leave room for the delimiter lines. */
+const MAX_OUTPUT_BYTES = 1_000_000
+/** GitHub refuses a step summary over 1 MiB. */
+const MAX_SUMMARY_BYTES = 1024 * 1024 - 2048
+
+/** inputs -> login -> command -> outputs and job summary. Every failure ends in setFailed. */
+export async function run(read: InputReader = readFromEnvironment): Promise<void> {
+  // Masked before anything else can print it, even a validation error.
+  const rawToken = read('access-token')
+  if (rawToken) core.setSecret(rawToken)
+  let api: PulumiCloud | undefined
+  try {
+    const settings = readSettings(read)
+    if (settings.values.secret) core.setSecret(settings.values.secret)
+    for (const name of settings.ignored)
+      core.warning(`Input '${name}' is not used by ${settings.command.name} and was ignored.`)
+
+    const apiUrl = resolveApiUrl(settings.common.apiUrl, process.env.PULUMI_BACKEND_URL)
+    const credentials = await login(settings, apiUrl)
+    core.setSecret(credentials.token)
+    core.setOutput('access-token-source', credentials.source)
+    api = new PulumiCloud({
+      baseUrl: apiUrl,
+      token: credentials.token,
+      userAgent: USER_AGENT,
+      timeoutSeconds: settings.common.timeoutSeconds,
+      maxSockets: Math.max(4, settings.common.concurrency),
+      ...(core.isDebug()
+        ? {
+            debug: (message: string) => {
+              core.debug(message)
+            }
+          }
+        : {})
+    })
+    const workDir = join(process.env.RUNNER_TEMP || tmpdir(), 'pulumi-cloud-action')
+    const execution = await execute(settings, api, {
+      consoleUrl: resolveConsoleUrl(settings.common.consoleUrl, apiUrl),
+      workDir,
+      info: message => {
+        core.info(message)
+      },
+      warning: message => {
+        core.warning(message)
+      },
+      mask: secret => {
+        core.setSecret(secret)
+      }
+    })
+    await publish(settings, execution, workDir)
+    if (execution.failures.length > 0) {
+      const lines = execution.failures.map(
+        ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`
+      )
+      core.setFailed(`${execution.failures.length} stack(s) failed:\n${lines.join('\n')}`)
+    }
+  } catch (error) {
+    core.setFailed(describeFailure(error))
+  } finally {
+    api?.dispose()
+  }
+}
+
+async function publish(settings: Settings, execution: Execution, workDir: string): Promise<void> {
+  const { outcome } = execution
+  if (outcome === undefined) return
+  for (const [name, value] of Object.entries(outcome.outputs ?? {})) {
+    core.setOutput(name, typeof value === 'string' ? value : String(value))
+  }
+  const json = JSON.stringify(outcome.result ?? null)
+  await mkdir(workDir, { recursive: true })
+  const resultFile = join(
+    workDir,
+    `${settings.command.name}-${Date.now()}-${randomBytes(3).toString('hex')}.json`
+  )
+  await writeFile(resultFile, json)
+  core.setOutput('result-file', resultFile)
+  if (Buffer.byteLength(json) <= MAX_OUTPUT_BYTES) {
+    core.setOutput('result', json)
+  } else {
+    core.warning(
+      `The result is ${Buffer.byteLength(json)} bytes, too large for a step output; read it from the file in the output result-file (${resultFile}).`
+    )
+  }
+  if (settings.common.summary && outcome.summary !== '') {
+    const note =
+      '> **Note:** this summary was cut to fit GitHub’s 1 MiB limit; the full result is in the `result-file` output.'
+    await core.summary.addRaw(limitBytes(outcome.summary, MAX_SUMMARY_BYTES, note), true).write()
+  }
+}
