@@ -312,3 +312,12 @@ export type CommonKey = keyof typeof COMMON_INPUTS
 export type InputKey = keyof typeof COMMAND_INPUTS
 export type InputValues = { [K in InputKey]: ReturnType<(typeof COMMAND_INPUTS)[K]['parse']> }
 export type CommonValues = { [K in CommonKey]?: ReturnType<(typeof COMMON_INPUTS)[K]['parse']> }
+
+/** Outputs every command (or the login) may set, besides each command's own. */
+export const COMMON_OUTPUTS: Record<string, string> = {
+  result: 'The result as compact JSON (left out, with a warning, when too large for a step output).',
+  'result-file': 'Path of a JSON file holding the full result.',
+  'access-token-source': 'Which login was used: input, env or oidc.',
+  'dry-run': 'true when dry-run kept a changing command from sending its requests.',
+  'comment-url': 'URL of the pull request comment written or updated.'
+}

@@ -1,10 +1,24 @@
 import type { Command } from './types.js'
 import { stackCommands } from './stacks.js'
 import { updateCommands } from './updates.js'
+import { memberCommands } from './members.js'
+import { teamCommands } from './teams.js'
+import { tokenCommands } from './tokens.js'
+import { webhookCommands } from './webhooks.js'
 import { auditCommands } from './audit.js'
+import { resourceCommands } from './resources.js'
 
 /** Every command, in the order the README lists them. */
-export const COMMANDS: readonly Command[] = [...stackCommands, ...updateCommands, ...auditCommands]
+export const COMMANDS: readonly Command[] = [
+  ...stackCommands,
+  ...updateCommands,
+  ...memberCommands,
+  ...teamCommands,
+  ...tokenCommands,
+  ...webhookCommands,
+  ...auditCommands,
+  ...resourceCommands
+]
 
 const BY_NAME = new Map(COMMANDS.map(command => [command.name, command]))
 

@@ -12,15 +12,34 @@ export interface EventDigest {
   diagnosticsOmitted: number
   counted: ResourceChanges
   summary:
-    { resourceChanges?: ResourceChanges; durationSeconds?: number; result?: string } | undefined
+    | {
+        resourceChanges?: ResourceChanges
+        durationSeconds?: number
+        result?: string
+        isPreview?: boolean
+      }
+    | undefined
   failedResources: number
 }
 
 const MAX_OPERATIONS = 500
 const MAX_DIAGNOSTICS = 100
 const MAX_MESSAGE = 2000
-/** Operations that change nothing do not appear in the table. */
-const QUIET_OPS = new Set(['same', 'read', 'refresh', 'read-discard'])
+/**
+ * Operations that change nothing do not appear in the table, nor do the halves of a
+ * replacement: the engine also emits a `replace` step for it, which is the row the CLI shows.
+ */
+const QUIET_OPS = new Set([
+  'same',
+  'read',
+  'refresh',
+  'read-discard',
+  'create-replacement',
+  'delete-replaced',
+  'discard-replaced',
+  'read-replacement',
+  'import-replacement'
+])
 
 export function emptyDigest(): EventDigest {
   return {
@@ -124,7 +143,7 @@ const STATUS_ICONS: Record<string, string> = {
 /** `+2 ~1 -0 ±1`: create, update, delete, replace, as the CLI prints them. */
 export function changeCounts(changes: ResourceChanges): string {
   const count = (...ops: string[]): number => ops.reduce((sum, op) => sum + (changes[op] ?? 0), 0)
-  return `+${count('create')} ~${count('update')} -${count('delete')} ±${count('replace', 'create-replacement')}`
+  return `+${count('create', 'import')} ~${count('update')} -${count('delete')} ±${count('replace')}`
 }
 
 /** The job summary (or, compact, the PR comment) for one update or preview. */

@@ -9,19 +9,17 @@ export function stripColors(value: string): string {
   return value.replace(COLOR_DIRECTIVE, '').replace(ANSI, '')
 }
 
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;'
-}
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }
 
-/** Escapes text for GFM: HTML, then the characters that start markup. */
+/**
+ * Escapes text for GFM: backslashes before the characters that start markup (`#` and `@`
+ * too, so API text never links issues or mentions people), then the HTML that GitHub would
+ * otherwise render.
+ */
 export function text(value: string): string {
   return stripColors(value)
-    .replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c)
     .replace(/([\\`*_[\]|~#@])/g, '\\$1')
+    .replace(/[&<>]/g, c => HTML_ESCAPES[c] ?? c)
 }
 
 /** Text for a table cell: escaped, on one line. */

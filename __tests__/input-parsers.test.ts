@@ -1,0 +1,79 @@
+import {
+  InputError,
+  parseExpiry,
+  parseHttpUrl,
+  parseList,
+  parsePermission,
+  parseStacks,
+  parseTags,
+  parseTime
+} from '../src/input-parsers.js'
+
+describe('stack names', () => {
+  it('completes project/stack and stack from organization and project', () => {
+    expect(parseStacks('acme/web/prod', {})).toEqual([
+      { organization: 'acme', project: 'web', stack: 'prod' }
+    ])
+    expect(parseStacks('web/prod', { organization: 'acme' })).toEqual([
+      { organization: 'acme', project: 'web', stack: 'prod' }
+    ])
+    expect(parseStacks('prod', { organization: 'acme', project: 'web' })).toEqual([
+      { organization: 'acme', project: 'web', stack: 'prod' }
+    ])
+  })
+
+  it('takes several lines and wildcards in project and stack', () => {
+    expect(parseStacks('acme/*/prod\n# comment\n\nacme/web/*', {})).toHaveLength(2)
+  })
+
+  it.each([
+    ['a/b/c/d', /at most two/],
+    ['acme//prod', /no empty parts/],
+    ['acme/../prod', /not a valid project/],
+    ['acme/web/my stack', /not a valid stack/],
+    ['acme/web/pr$d', /not a valid stack/],
+    ['*/web/prod', /not a valid organization/],
+    ['web/prod', /no organization/],
+    ['prod', /no organization/]
+  ])('rejects %s', (raw, message) => {
+    expect(() => parseStacks(raw, {})).toThrow(message)
+  })
+})
+
+describe('values', () => {
+  it('parses times as unix seconds or ISO-8601', () => {
+    expect(parseTime('start-time', '1700000000')).toBe(1700000000)
+    expect(parseTime('start-time', '2026-01-31T00:00:00Z')).toBe(1769817600)
+    expect(parseTime('start-time', '2026-01-31')).toBe(1769817600)
+    expect(() => parseTime('start-time', 'yesterday')).toThrow(InputError)
+  })
+
+  it('parses token expiry as 0, a date, or a duration from now', () => {
+    const now = Date.UTC(2026, 0, 1)
+    expect(parseExpiry('expires', '0', now)).toBe(0)
+    expect(parseExpiry('expires', '30d', now)).toBe(now / 1000 + 30 * 86400)
+    expect(parseExpiry('expires', '2026-02-01', now)).toBe(Date.UTC(2026, 1, 1) / 1000)
+    expect(() => parseExpiry('expires', 'soon', now)).toThrow(/duration such as 30d/)
+  })
+
+  it('parses tags as lines or JSON', () => {
+    expect(parseTags('tags', 'owner=platform\n cost-center = 12=34 ')).toEqual({
+      owner: 'platform',
+      'cost-center': '12=34'
+    })
+    expect(parseTags('tags', '{"owner":"platform","n":3}')).toEqual({ owner: 'platform', n: '3' })
+    expect(() => parseTags('tags', 'owner')).toThrow(/not name=value/)
+    expect(() => parseTags('tags', '{"owner":')).toThrow(/does not parse/)
+  })
+
+  it('parses lists, permissions and URLs', () => {
+    expect(parseList('a, b\nc')).toEqual(['a', 'b', 'c'])
+    expect(parsePermission('permission', 'edit')).toBe(102)
+    expect(parsePermission('permission', '103')).toBe(103)
+    expect(() => parsePermission('permission', 'owner')).toThrow(/read, edit, admin/)
+    expect(parseHttpUrl('api-url', 'https://pulumi.example.com/api-prefix/')).toBe(
+      'https://pulumi.example.com/api-prefix'
+    )
+    expect(() => parseHttpUrl('payload-url', 'ftp://x')).toThrow(/http/)
+  })
+})

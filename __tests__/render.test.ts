@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { EngineEvent } from '../src/api/types.js'
+import { addEvents, changeCounts, emptyDigest, renderUpdate } from '../src/render/events.js'
+import { cell, code, limitBytes, stripColors, text } from '../src/render/markdown.js'
+import { redactSecrets, renderPlannedRequests } from '../src/render/plan.js'
+import { ROOT } from './support/action.js'
+
+describe('markdown escaping', () => {
+  it('strips Pulumi colour directives and ANSI escapes', () => {
+    expect(stripColors('<{%reset%}>VPCs <{%fg 1%}>too big<{%reset%}>\u001b[31m!\u001b[0m')).toBe(
+      'VPCs too big!'
+    )
+  })
+
+  it('neutralises HTML, markup, mentions and issue links', () => {
+    expect(text('<img src=x onerror=alert(1)> **bold** @alice #12 a|b')).toBe(
+      '&lt;img src=x onerror=alert(1)&gt; \\*\\*bold\\*\\* \\@alice \\#12 a\\|b'
+    )
+    expect(cell('line1\nline2')).toBe('line1<br>line2')
+    expect(code('a`b|c')).toBe('`` a`b\\|c ``')
+  })
+
+  it('cuts at a line boundary with a visible note', () => {
+    const cut = limitBytes('line one\nline two\nline three\n', 28, 'NOTE')
+    expect(cut).toBe('line one\n\nNOTE\n')
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(28)
+    expect(limitBytes('short', 100, 'NOTE')).toBe('short')
+  })
+})
+
+describe('update summary', () => {
+  it('renders the documented event stream: counts, operations, policies, diagnostics, escaped and uncoloured', async () => {
+    const example = JSON.parse(
+      await readFile(
+        join(ROOT, '..', 'shared', 'spec', 'examples', 'list-update-events.json'),
+        'utf8'
+      )
+    ) as {
+      events: EngineEvent[]
+    }
+    const digest = emptyDigest()
+    addEvents(digest, example.events)
+    const markdown = renderUpdate(
+      {
+        stack: 'demo/web/dev',
+        kind: 'update',
+        updateId: 'u-1',
+        status: 'succeeded',
+        url: 'https://app.pulumi.com/demo/web/dev/updates/95'
+      },
+      digest
+    )
+    expect(markdown).toContain('### ✅ Update of demo/web/dev succeeded: `+2 ~0 -0 ±0`')
+    expect(markdown).toContain('| 🟢 create | `aws:ec2/vpc:Vpc` | main |')
+    expect(markdown).toContain(
+      '| advisory | aws/vpc-sizing | main | VPCs must be of appropriate size.'
+    )
+    expect(markdown).toContain(
+      '[View in Pulumi Cloud](https://app.pulumi.com/demo/web/dev/updates/95)'
+    )
+    expect(markdown).not.toContain('<{%')
+    expect(markdown).toContain('took 4s')
+  })
+
+  it('counts replacements once, as the CLI does', () => {
+    expect(changeCounts({ create: 2, update: 1, delete: 0, replace: 3, same: 10 })).toBe(
+      '+2 ~1 -0 ±3'
+    )
+  })
+
+  it('keeps a 50k-event update under 1 MiB by counting rows it does not show', () => {
+    const digest = emptyDigest()
+    const events: EngineEvent[] = Array.from({ length: 50_000 }, (_, i) => ({
+      timestamp: i,
+      resourcePreEvent: {
+        metadata: {
+          op: 'create',
+          urn: `urn:pulumi:s::p::aws:s3/bucket:Bucket::b${i}`,
+          type: 'aws:s3/bucket:Bucket'
+        }
+      }
+    }))
+    addEvents(digest, events)
+    const markdown = renderUpdate(
+      { stack: 'a/b/c', kind: 'update', updateId: 'u', status: 'succeeded' },
+      digest
+    )
+    expect(Buffer.byteLength(markdown)).toBeLessThan(1024 * 1024)
+    expect(markdown).toContain('…and 49500 more resource operations.')
+    expect(markdown).toContain('`+50000 ~0 -0 ±0`')
+  })
+})
+
+describe('dry-run plan', () => {
+  it('redacts secrets in planned bodies', () => {
+    expect(
+      redactSecrets({ displayName: 'hook', secret: 's3cr3t', nested: [{ tokenValue: 'v' }] })
+    ).toEqual({
+      displayName: 'hook',
+      secret: '***',
+      nested: [{ tokenValue: '***' }]
+    })
+    expect(renderPlannedRequests([{ method: 'DELETE', path: '/api/stacks/a/b/c' }])).toContain(
+      '`DELETE /api/stacks/a/b/c`'
+    )
+  })
+})

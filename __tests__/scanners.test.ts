@@ -1,0 +1,87 @@
+import { DeploymentScanner } from '../src/api/deployment-scanner.js'
+import { RecordCounter } from '../src/api/record-counter.js'
+
+/** Feeds the text in chunks of every size from 1 byte up, so chunk boundaries fall everywhere. */
+function scanInChunks<R>(
+  text: string,
+  make: () => { write(chunk: Buffer): void; finish(): R },
+  size: number
+): R {
+  const scanner = make()
+  const bytes = Buffer.from(text)
+  for (let at = 0; at < bytes.length; at += size) scanner.write(bytes.subarray(at, at + size))
+  return scanner.finish()
+}
+
+const deployment = JSON.stringify({
+  version: 3,
+  deployment: {
+    manifest: { time: '2026-01-01', magic: 'x', version: 'v3.100.0' },
+    secrets_providers: { type: 'service', state: { url: 'https://x' } },
+    resources: [
+      {
+        urn: 'urn:pulumi:prod::web::pulumi:providers:aws::default',
+        type: 'pulumi:providers:aws',
+        outputs: { note: 'a "quoted" {brace} [x] \\ back' }
+      },
+      {
+        urn: 'urn:pulumi:prod::web::pulumi:pulumi:Stack::web-prod',
+        type: 'pulumi:pulumi:Stack',
+        outputs: {
+          url: 'https://example.com',
+          password: {
+            '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270',
+            ciphertext: 'v1:abc'
+          }
+        }
+      },
+      {
+        urn: 'urn:pulumi:prod::web::aws:s3/bucket:Bucket::b',
+        type: 'aws:s3/bucket:Bucket',
+        outputs: { resources: [1, 2, { deployment: 'no' }] }
+      }
+    ],
+    pending_operations: [{ resource: { urn: 'x' } }]
+  }
+})
+
+describe('DeploymentScanner', () => {
+  it.each([1, 2, 3, 7, 64, 100000])(
+    'counts resources and finds stack outputs with %i-byte chunks',
+    size => {
+      const facts = scanInChunks(deployment, () => new DeploymentScanner(), size)
+      expect(facts.resourceCount).toBe(3)
+      expect(facts.schemaVersion).toBe(3)
+      expect(facts.stackOutputs).toEqual({
+        url: 'https://example.com',
+        password: {
+          '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270',
+          ciphertext: 'v1:abc'
+        }
+      })
+    }
+  )
+
+  it('reports zero resources for an empty deployment', () => {
+    expect(
+      scanInChunks('{"version":3,"deployment":{"manifest":{}}}', () => new DeploymentScanner(), 5)
+    ).toEqual({
+      resourceCount: 0,
+      stackOutputs: {},
+      schemaVersion: 3
+    })
+  })
+})
+
+describe('RecordCounter', () => {
+  const csv =
+    'Timestamp,Name,Description\n2021-04-11T23:51:45Z,A,"multi\nline, ""quoted"""\n2021-04-11T23:09:36Z,B,plain\n'
+  it.each([1, 4, 1000])('counts CSV records, not lines, with %i-byte chunks', size => {
+    expect(scanInChunks(csv, () => new RecordCounter('csv'), size)).toBe(2)
+  })
+  it('counts a last record without a trailing newline, and CEF lines', () => {
+    expect(scanInChunks('h\na\nb', () => new RecordCounter('csv'), 2)).toBe(2)
+    expect(scanInChunks('CEF:0|a\nCEF:0|b\n', () => new RecordCounter('cef'), 3)).toBe(2)
+    expect(scanInChunks('', () => new RecordCounter('csv'), 3)).toBe(0)
+  })
+})
