@@ -1,0 +1,511 @@
+// The emulator's live state: loaded from a seed, mutated by the API, read by tests.
+// Generated (synthetic) stacks and audit events are not stored; they are computed from
+// their index on demand, and only materialised here once something mutates them.
+
+import { randomBytes, randomUUID, createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import {
+  BIG_ORG,
+  BIG_PROJECT,
+  BIG_STACK,
+  BIG_UPDATE_ID,
+  generatedAuditEvent,
+  generatedAuditTimestamp,
+  generatedStack,
+  generatedStackIndex,
+  planState,
+  stableId
+} from './generate.js'
+import type {
+  CurrentOperation,
+  GenerateOptions,
+  JsonObject,
+  OrgRole,
+  SeedAuditEvent,
+  SeedData,
+  SeedMember,
+  SeedOrg,
+  SeedStack,
+  SeedTeam,
+  SeedToken,
+  SeedUpdate,
+  SeedUser,
+  SeedWebhook,
+  UserInfo
+} from './types.js'
+
+export interface UpdateState extends SeedUpdate {
+  /** for the generated big update: number of synthetic engine events */
+  generatedEvents?: number
+}
+
+export interface StackState {
+  org: string
+  project: string
+  stack: string
+  id: string
+  version: number
+  tags: Record<string, string>
+  /** null for synthetic stacks, whose deployment is generated while streaming */
+  resources: JsonObject[] | null
+  resourceCount: number
+  manifestTime: string
+  cliVersion: string
+  updates: UpdateState[]
+  lastUpdate?: number
+  currentOperation?: CurrentOperation
+  activeUpdate?: string
+  /** set for the generated acme/big/state stack */
+  bigStateBytes?: number
+  /** set for generated gen-<n> stacks */
+  generatedIndex?: number
+}
+
+export interface OrgState extends Omit<SeedOrg, 'members'> {
+  members: Map<string, SeedMember>
+}
+
+export type TokenKind = 'personal' | 'organization' | 'team' | 'runner'
+
+export interface TokenState extends SeedToken {
+  kind: TokenKind
+  /** for organization/team/runner tokens */
+  org?: string
+  team?: string
+  /** personal tokens show up in GET /api/user/tokens; OIDC-issued ones do not */
+  listed: boolean
+}
+
+export type WebhookState = SeedWebhook
+
+export interface AuditEntry extends SeedAuditEvent {
+  /** tie-breaker for events in the same second; generated events use -(index+1) */
+  seq: number
+}
+
+/** The identity behind a request's token. */
+export interface Principal {
+  token: TokenState
+  /** user login, or the org name for organization tokens */
+  login: string
+  user: UserInfo
+  /** orgs whose stacks this principal can see */
+  orgs: string[]
+}
+
+export interface RoleRecord {
+  id: string
+  name: string
+  defaultIdentifier: OrgRole
+}
+
+export const BUILT_IN_ROLES: OrgRole[] = ['member', 'admin', 'billing-manager']
+
+export function stackKey(org: string, project: string, stack: string): string {
+  return `${org}/${project}/${stack}`
+}
+
+export function hookScope(org: string, project?: string, stack?: string): string {
+  return project && stack ? `${org}/${project}/${stack}` : org
+}
+
+export function newTokenValue(): string {
+  return `pul-${randomBytes(20).toString('hex')}`
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+// ------------------------------------------------------------------ seed loading
+
+function fail(msg: string): never {
+  throw new Error(`invalid seed: ${msg}`)
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function needArray(o: Record<string, unknown>, key: string, where: string): unknown[] {
+  const v = o[key]
+  if (v === undefined) return []
+  if (!Array.isArray(v)) fail(`${where}.${key} must be an array`)
+  return v
+}
+
+function needStrings(o: unknown, keys: string[], where: string): void {
+  if (!isObj(o)) fail(`${where} must be an object`)
+  for (const k of keys) if (typeof o[k] !== 'string') fail(`${where}.${k} must be a string`)
+}
+
+/** Loose structural check: enough to catch a wrong file or a typo'd key, not a full schema. */
+export function validateSeed(raw: unknown): SeedData {
+  if (!isObj(raw)) fail('top level must be an object')
+  const users = needArray(raw, 'users', 'seed')
+  users.forEach((u, i) => {
+    needStrings(u, ['login', 'name'], `users[${i}]`)
+  })
+  const orgs = needArray(raw, 'orgs', 'seed')
+  orgs.forEach((o, i) => {
+    needStrings(o, ['name'], `orgs[${i}]`)
+    if (isObj(o)) needArray(o, 'members', `orgs[${i}]`)
+  })
+  const stacks = needArray(raw, 'stacks', 'seed')
+  stacks.forEach((s, i) => {
+    needStrings(s, ['org', 'project', 'stack'], `stacks[${i}]`)
+    if (isObj(s)) {
+      needArray(s, 'resources', `stacks[${i}]`)
+      needArray(s, 'updates', `stacks[${i}]`).forEach((u, j) => {
+        needStrings(u, ['updateID', 'kind'], `stacks[${i}].updates[${j}]`)
+      })
+    }
+  })
+  needArray(raw, 'teams', 'seed').forEach((t, i) => {
+    needStrings(t, ['org', 'name'], `teams[${i}]`)
+  })
+  needArray(raw, 'tokens', 'seed').forEach((t, i) => {
+    needStrings(t, ['id', 'value', 'login'], `tokens[${i}]`)
+  })
+  needArray(raw, 'webhooks', 'seed').forEach((w, i) => {
+    needStrings(w, ['org', 'name'], `webhooks[${i}]`)
+  })
+  needArray(raw, 'auditEvents', 'seed').forEach((e, i) => {
+    needStrings(e, ['org', 'event'], `auditEvents[${i}]`)
+  })
+  if (users.length === 0) fail('at least one user is required')
+  // Shape checked; fill in optional collections so the rest of the code can rely on them.
+  const copy = structuredClone(raw) as Partial<SeedData>
+  return {
+    users: copy.users ?? [],
+    orgs: (copy.orgs ?? []).map(o => ({
+      ...o,
+      members: o.members,
+      oidcIssuers: Array.isArray(o.oidcIssuers) ? o.oidcIssuers : []
+    })),
+    stacks: copy.stacks ?? [],
+    teams: copy.teams ?? [],
+    tokens: copy.tokens ?? [],
+    webhooks: copy.webhooks ?? [],
+    auditEvents: copy.auditEvents ?? []
+  }
+}
+
+export function loadSeedFile(path: string): SeedData {
+  return validateSeed(JSON.parse(readFileSync(path, 'utf8')) as unknown)
+}
+
+// ------------------------------------------------------------------ state
+
+export class EmulatorState {
+  readonly users = new Map<string, SeedUser>()
+  readonly orgs = new Map<string, OrgState>()
+  readonly stacks = new Map<string, StackState>()
+  /** generated stacks that were mutated (now in `stacks`) or deleted */
+  readonly overriddenGenerated = new Set<number>()
+  /** key "org/team" */
+  readonly teams = new Map<string, SeedTeam>()
+  /** key: token value */
+  readonly tokens = new Map<string, TokenState>()
+  /** key: hookScope(); value: name -> webhook */
+  readonly webhooks = new Map<string, Map<string, WebhookState>>()
+  /** per org, newest first */
+  readonly audit = new Map<string, AuditEntry[]>()
+  readonly generate: Required<GenerateOptions>
+  private auditSeq = 0
+
+  constructor(seed: SeedData, generate: GenerateOptions = {}) {
+    this.generate = {
+      stacks: generate.stacks ?? 0,
+      auditEvents: generate.auditEvents ?? 0,
+      stateBytes: generate.stateBytes ?? 0,
+      updateEvents: generate.updateEvents ?? 0
+    }
+    for (const u of seed.users) this.users.set(u.login, u)
+    for (const o of seed.orgs) {
+      const members = new Map<string, SeedMember>()
+      for (const m of o.members) members.set(m.login, m)
+      this.orgs.set(o.name, { ...o, members })
+    }
+    for (const s of seed.stacks)
+      this.stacks.set(stackKey(s.org, s.project, s.stack), this.fromSeedStack(s))
+    for (const t of seed.teams) this.teams.set(`${t.org}/${t.name}`, t)
+    for (const t of seed.tokens) this.tokens.set(t.value, { ...t, kind: 'personal', listed: true })
+    for (const w of seed.webhooks) this.hooksIn(hookScope(w.org, w.project, w.stack)).set(w.name, w)
+    const sorted = [...seed.auditEvents].sort((a, b) => b.timestamp - a.timestamp)
+    for (const e of sorted.reverse()) this.pushAudit(e)
+    if (this.generate.stateBytes > 0 || this.generate.updateEvents > 0) this.addBigStack()
+  }
+
+  private fromSeedStack(s: SeedStack): StackState {
+    const done = s.updates.filter(u => !u.kind.startsWith('P') && u.kind !== 'preview')
+    const last = done.reduce((m, u) => Math.max(m, u.startTime), 0)
+    return {
+      org: s.org,
+      project: s.project,
+      stack: s.stack,
+      id: s.id ?? stableId(stackKey(s.org, s.project, s.stack)),
+      version: s.version,
+      tags: { ...s.tags },
+      resources: s.resources,
+      resourceCount: s.resources.length,
+      manifestTime: s.manifestTime,
+      cliVersion: s.cliVersion,
+      updates: s.updates,
+      lastUpdate: last || undefined,
+      currentOperation: s.currentOperation,
+      activeUpdate: s.activeUpdate
+    }
+  }
+
+  private addBigStack(): void {
+    const bytes = this.generate.stateBytes > 0 ? this.generate.stateBytes : 4096
+    const plan = planState(bytes)
+    const n = this.generate.updateEvents
+    const updates: UpdateState[] =
+      n > 0
+        ? [
+            {
+              updateID: BIG_UPDATE_ID,
+              kind: 'update',
+              version: 1,
+              startTime: 1735000000,
+              endTime: 1735000000 + Math.floor(n / 10),
+              result: 'succeeded',
+              message: 'Generated load-test update',
+              environment: { 'exec.kind': 'cli' },
+              config: { 'aws:region': { string: 'us-west-2', secret: false, object: false } },
+              resourceChanges: { create: Math.floor(Math.max(0, n - 2) / 3) },
+              resourceCount: plan.resourceCount + 2,
+              requestedBy: this.users.has('alice')
+                ? 'alice'
+                : (this.users.keys().next().value ?? 'alice'),
+              events: [],
+              generatedEvents: n
+            }
+          ]
+        : []
+    this.stacks.set(stackKey(BIG_ORG, BIG_PROJECT, BIG_STACK), {
+      org: BIG_ORG,
+      project: BIG_PROJECT,
+      stack: BIG_STACK,
+      id: stableId(stackKey(BIG_ORG, BIG_PROJECT, BIG_STACK)),
+      version: 1,
+      tags: { 'pulumi:project': BIG_PROJECT, 'pulumi:runtime': 'nodejs' },
+      resources: null,
+      resourceCount: plan.resourceCount + 2,
+      manifestTime: '2025-01-01T00:00:00.000000000Z',
+      cliVersion: 'v3.140.0',
+      updates,
+      lastUpdate: 1735000000,
+      bigStateBytes: bytes
+    })
+  }
+
+  // -------------------------------------------------------------- lookups
+
+  userInfo(login: string): UserInfo {
+    const u = this.users.get(login)
+    if (u) return { name: u.name, githubLogin: u.login, avatarUrl: u.avatarUrl }
+    const o = this.orgs.get(login)
+    if (o) return { name: o.displayName, githubLogin: o.name, avatarUrl: o.avatarUrl }
+    return {
+      name: login,
+      githubLogin: login,
+      avatarUrl: `https://api.pulumi.com/static/avatars/${login}.png`
+    }
+  }
+
+  orgsOf(login: string): string[] {
+    return [...this.orgs.values()].filter(o => o.members.has(login)).map(o => o.name)
+  }
+
+  principal(tokenValue: string): Principal | undefined {
+    const token = this.tokens.get(tokenValue)
+    if (!token) return undefined
+    if (token.expires > 0 && token.expires <= nowSeconds()) return undefined
+    token.lastUsed = nowSeconds()
+    if (token.kind === 'personal') {
+      return {
+        token,
+        login: token.login,
+        user: this.userInfo(token.login),
+        orgs: this.orgsOf(token.login)
+      }
+    }
+    const org = token.org ?? token.login
+    return { token, login: token.login, user: this.userInfo(token.login), orgs: [org] }
+  }
+
+  roles(org: string): RoleRecord[] {
+    return BUILT_IN_ROLES.map(r => ({
+      id: stableId(`role:${org}:${r}`),
+      name: r,
+      defaultIdentifier: r
+    }))
+  }
+
+  getStack(org: string, project: string, stack: string): StackState | undefined {
+    const live = this.stacks.get(stackKey(org, project, stack))
+    if (live) return live
+    if (org !== BIG_ORG || this.generate.stacks <= 0) return undefined
+    const index = generatedStackIndex(project, stack)
+    if (index === undefined || index >= this.generate.stacks || this.overriddenGenerated.has(index))
+      return undefined
+    return this.generatedStackState(index)
+  }
+
+  generatedStackState(index: number): StackState {
+    const g = generatedStack(index)
+    return {
+      org: BIG_ORG,
+      project: g.project,
+      stack: g.stack,
+      id: stableId(stackKey(BIG_ORG, g.project, g.stack)),
+      version: g.version,
+      tags: g.tags,
+      resources: null,
+      resourceCount: g.resourceCount,
+      manifestTime: new Date(g.lastUpdate * 1000).toISOString(),
+      cliVersion: 'v3.140.0',
+      updates: [],
+      lastUpdate: g.lastUpdate,
+      generatedIndex: index
+    }
+  }
+
+  /** Store a (possibly generated) stack after a mutation so later reads see the change. */
+  saveStack(s: StackState): void {
+    if (s.generatedIndex !== undefined) this.overriddenGenerated.add(s.generatedIndex)
+    this.stacks.set(stackKey(s.org, s.project, s.stack), s)
+  }
+
+  removeStack(s: StackState): void {
+    if (s.generatedIndex !== undefined) this.overriddenGenerated.add(s.generatedIndex)
+    this.stacks.delete(stackKey(s.org, s.project, s.stack))
+  }
+
+  /** Live generated-stack indexes still served from the generator, in order. */
+  *generatedStackIndexes(from = 0): Generator<number> {
+    for (let i = from; i < this.generate.stacks; i++) if (!this.overriddenGenerated.has(i)) yield i
+  }
+
+  hooksIn(scope: string): Map<string, WebhookState> {
+    let m = this.webhooks.get(scope)
+    if (!m) {
+      m = new Map()
+      this.webhooks.set(scope, m)
+    }
+    return m
+  }
+
+  // -------------------------------------------------------------- audit log
+
+  private pushAudit(e: SeedAuditEvent): AuditEntry {
+    const entry: AuditEntry = { ...e, seq: this.auditSeq++ }
+    let list = this.audit.get(e.org)
+    if (!list) {
+      list = []
+      this.audit.set(e.org, list)
+    }
+    // keep newest first; new events are almost always the newest, so scan from the front
+    let i = 0
+    while (i < list.length && compareAudit(list[i] as AuditEntry, entry) > 0) i++
+    list.splice(i, 0, entry)
+    return entry
+  }
+
+  /** Record a mutation in the audit log of `org`. */
+  recordAudit(
+    org: string,
+    p: Principal | string,
+    sourceIP: string,
+    event: string,
+    description: string,
+    flags: { reqOrgAdmin?: boolean; reqStackAdmin?: boolean } = {}
+  ): void {
+    if (!this.orgs.has(org)) return
+    this.pushAudit({
+      org,
+      timestamp: nowSeconds(),
+      sourceIP,
+      event,
+      description,
+      login: typeof p === 'string' ? p : p.login,
+      reqOrgAdmin: flags.reqOrgAdmin ?? false,
+      reqStackAdmin: flags.reqStackAdmin ?? false,
+      authFailure: false,
+      ...(typeof p !== 'string' && p.token.kind !== 'personal'
+        ? { tokenID: p.token.id, tokenName: p.token.name }
+        : {})
+    })
+  }
+
+  /** Number of synthetic audit events for an org (only "acme" gets them). */
+  generatedAuditCount(org: string): number {
+    return org === BIG_ORG ? this.generate.auditEvents : 0
+  }
+
+  /**
+   * Walk an org's audit log newest first, starting strictly after `cursor` (ts, seq), merging
+   * the stored events with the generated ones without materialising the latter.
+   */
+  *auditFrom(org: string, cursor: AuditCursor | undefined): Generator<AuditEntry> {
+    const live = this.audit.get(org) ?? []
+    let li = 0
+    if (cursor) while (li < live.length && !before(live[li] as AuditEntry, cursor)) li++
+    const n = this.generatedAuditCount(org)
+    let gi = 0
+    if (cursor && n > 0) {
+      // generated event i has timestamp BASE - i*STEP and seq -(i+1); find the first one
+      // that sorts after the cursor
+      const base = generatedAuditTimestamp(0)
+      gi = Math.max(0, Math.ceil((base - cursor.ts) / (base - generatedAuditTimestamp(1))))
+      while (gi < n && !before(genEntry(org, gi), cursor)) gi++
+    }
+    let g: AuditEntry | undefined = gi < n ? genEntry(org, gi) : undefined
+    for (;;) {
+      const l = live[li]
+      if (!l && !g) return
+      if (l && (!g || compareAudit(l, g) > 0)) {
+        li++
+        yield l
+      } else if (g) {
+        yield g
+        gi++
+        g = gi < n ? genEntry(org, gi) : undefined
+      }
+    }
+  }
+}
+
+export interface AuditCursor {
+  ts: number
+  seq: number
+}
+
+function genEntry(org: string, i: number): AuditEntry {
+  return { ...generatedAuditEvent(org, i), seq: -(i + 1) }
+}
+
+/** >0 when a is newer than b */
+function compareAudit(
+  a: { timestamp: number; seq: number },
+  b: { timestamp: number; seq: number }
+): number {
+  return a.timestamp !== b.timestamp ? a.timestamp - b.timestamp : a.seq - b.seq
+}
+
+function before(e: AuditEntry, c: AuditCursor): boolean {
+  return e.timestamp < c.ts || (e.timestamp === c.ts && e.seq < c.seq)
+}
+
+export function newId(): string {
+  return randomUUID()
+}
+
+/** A stand-in for the service's encrypted webhook secret: stable, and not the secret itself. */
+export function secretCiphertext(secret: string | undefined): string {
+  if (!secret) return ''
+  return `AAABA${createHash('sha256').update(`webhook:${secret}`).digest('base64')}`
+}
