@@ -240,7 +240,7 @@ export const COMMAND_INPUTS = {
   }),
   role: spec(
     'role',
-    'Organization role: member, admin or billing-manager.',
+    'Organization role: member, admin or billing-manager (add-member default: member).',
     choice('role', ORG_ROLES)
   ),
   team: spec('team', 'Team name.', raw => parseName('team', raw, 'project')),
@@ -303,7 +303,7 @@ export const COMMAND_INPUTS = {
   ),
   lookbackDays: spec(
     'lookback-days',
-    'get-resource-summary: days to look back (default 30).',
+    'get-resource-summary: days to look back (default 30; 2 for hourly, the most the service allows).',
     int('lookback-days', 1, 3650)
   )
 } satisfies Record<string, InputSpec<unknown>>

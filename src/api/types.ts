@@ -144,3 +144,19 @@ export interface AuditLogsResponse {
   auditLogEvents: AuditLogEvent[]
   continuationToken?: string | null
 }
+
+/** One bucket of GET /api/orgs/{org}/resources/summary; the time fields present depend on granularity. */
+export interface ResourceCountSummary {
+  year: number
+  month?: number
+  day?: number
+  hour?: number
+  weekNumber?: number
+  resources: number
+  resourceHours?: number
+}
+
+export interface ResourceSummaryResponse {
+  summary: ResourceCountSummary[]
+  tagKeys?: string[]
+}

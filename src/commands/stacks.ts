@@ -2,14 +2,22 @@ import { writeFile, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { DeploymentScanner } from '../api/deployment-scanner.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
+import { PulumiApiError } from '../api/errors.js'
 import type { Stack } from '../api/types.js'
+import { InputError } from '../input-parsers.js'
 import {
   renderExports,
+  renderStack,
+  renderStackDeletion,
+  renderStackList,
   renderTagChanges,
+  renderTagDeletion,
   renderTransfer,
   type ExportRecord,
+  type ListedStack,
   type TagChange
 } from '../render/stacks.js'
+import { listStacks } from '../stack-resolution.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
 function exportPath(context: CommandContext, stack: StackRef, path: string | undefined): string {
@@ -163,4 +171,140 @@ const transferStack = defineCommand({
   }
 })
 
-export const stackCommands: Command[] = [exportStack, setStackTags, transferStack]
+const listStacksCommand = defineCommand({
+  name: 'list-stacks',
+  area: 'stacks',
+  description:
+    'List the stacks the token can see (all pages), optionally filtered by organization, project and tag; the `stacks` output feeds a job matrix.',
+  required: [],
+  optional: ['organization', 'project', 'tagName', 'tagValue'],
+  mutates: false,
+  outputs: {
+    count: 'Number of stacks found.',
+    stacks:
+      'JSON array of {"organization","project","stack","name"} (name = org/project/stack), for strategy.matrix via fromJSON.'
+  },
+  async run(context, { organization, project, tagName, tagValue }) {
+    // The service rejects a tag value without a tag name; say so before any request.
+    if (tagValue !== undefined && tagName === undefined)
+      throw new InputError('tag-value', 'needs tag-name: the service filters by tag name first')
+    const stacks: ListedStack[] = []
+    for await (const ref of listStacks(context.api, { organization, project, tagName, tagValue }))
+      stacks.push({ ...ref, name: stackName(ref) })
+    const filters = [
+      organization === undefined ? '' : `organization ${organization}`,
+      project === undefined ? '' : `project ${project}`,
+      tagName === undefined ? '' : `tag ${tagName}${tagValue === undefined ? '' : `=${tagValue}`}`
+    ].filter(Boolean)
+    return {
+      result: stacks,
+      outputs: { count: stacks.length, stacks: JSON.stringify(stacks) },
+      summary: renderStackList(stacks, filters)
+    }
+  }
+})
+
+const getStack = defineCommand({
+  name: 'get-stack',
+  area: 'stacks',
+  description: 'Read a stack: its version, active update, current operation and tags.',
+  required: ['stack'],
+  optional: [],
+  mutates: false,
+  perStack: true,
+  outputs: {
+    version: "The stack's current version.",
+    'update-id': 'ID of the active update (empty when none).'
+  },
+  async run(context, { stack }) {
+    const found = await context.api.getJson<Stack>(stackPath(stack))
+    const activeUpdate = found.activeUpdate ?? ''
+    return {
+      result: found,
+      outputs: { version: found.version, 'update-id': activeUpdate },
+      summary: renderStack({
+        name: stackName(stack),
+        version: found.version,
+        activeUpdate,
+        ...(found.currentOperation ? { currentOperation: found.currentOperation } : {}),
+        tags: found.tags ?? {},
+        url: `${context.consoleUrl}/${stackName(stack)}`
+      })
+    }
+  }
+})
+
+const deleteStack = defineCommand({
+  name: 'delete-stack',
+  area: 'stacks',
+  description:
+    'Delete a stack. It must have no resources unless force is true (then its resources are left unmanaged).',
+  required: ['stack'],
+  optional: ['force'],
+  mutates: true,
+  outputs: {},
+  async run(context, { stack, force }) {
+    // Read first: a missing stack gets a clear 404 before anything is sent.
+    await context.api.getJson<Stack>(stackPath(stack))
+    try {
+      await context.write(
+        'DELETE',
+        stackPath(stack),
+        undefined,
+        force === true ? { force: true } : {}
+      )
+    } catch (error) {
+      if (error instanceof PulumiApiError && error.status === 400 && force !== true)
+        throw new Error(
+          `${error.message}. Destroy the stack's resources first (pulumi destroy), or set force: true to delete it anyway, leaving its resources unmanaged.`
+        )
+      throw error
+    }
+    const forced = force === true
+    return {
+      result: { stack: stackName(stack), deleted: !context.dryRun, force: forced },
+      summary: renderStackDeletion(stackName(stack), forced, context.dryRun)
+    }
+  }
+})
+
+const deleteStackTag = defineCommand({
+  name: 'delete-stack-tag',
+  area: 'stacks',
+  description:
+    'Delete one tag from a stack; a stack without the tag is left alone (nothing is sent).',
+  required: ['stack', 'tagName'],
+  optional: [],
+  mutates: true,
+  perStack: true,
+  outputs: {},
+  async run(context, { stack, tagName }) {
+    const before = (await context.api.getJson<Stack>(stackPath(stack))).tags ?? {}
+    // Idempotent, so one wildcard run can clean a tag off stacks that only partly have it.
+    if (before[tagName] === undefined) {
+      context.info(`${stackName(stack)} has no tag '${tagName}'; nothing to delete.`)
+      return {
+        result: before,
+        summary: renderTagDeletion(stackName(stack), tagName, 'absent', before)
+      }
+    }
+    await context.write('DELETE', stackPath(stack, 'tags', tagName))
+    const after = context.dryRun
+      ? Object.fromEntries(Object.entries(before).filter(([name]) => name !== tagName))
+      : ((await context.api.getJson<Stack>(stackPath(stack))).tags ?? {})
+    return {
+      result: after,
+      summary: renderTagDeletion(stackName(stack), tagName, 'deleted', after)
+    }
+  }
+})
+
+export const stackCommands: Command[] = [
+  exportStack,
+  setStackTags,
+  transferStack,
+  listStacksCommand,
+  getStack,
+  deleteStack,
+  deleteStackTag
+]

@@ -1,4 +1,4 @@
-import { cell, code, formatBytes, heading, table } from './markdown.js'
+import { cell, code, formatBytes, formatTime, heading, table } from './markdown.js'
 
 export function renderAuditExport(result: {
   organization: string
@@ -22,5 +22,42 @@ export function renderAuditExport(result: {
         ]
       ]
     )
+  )
+}
+
+export interface AuditRow {
+  timestamp: number
+  user: string
+  event: string
+  description: string
+  sourceIP: string
+}
+
+/** Rows beyond this are counted, not shown: the full list is in the result. */
+const MAX_AUDIT_ROWS = 500
+
+export function renderAuditLogs(
+  organization: string,
+  events: AuditRow[],
+  filters: string[]
+): string {
+  const title = `${events.length} audit event${events.length === 1 ? '' : 's'} of ${cell(organization)}${
+    filters.length > 0 ? ` (${filters.map(cell).join(', ')})` : ''
+  }`
+  if (events.length === 0) return `${heading(3, title)}No audit event matched.\n`
+  const rows = events
+    .slice(0, MAX_AUDIT_ROWS)
+    .map(e => [
+      formatTime(e.timestamp),
+      cell(e.user),
+      cell(e.event),
+      cell(e.description),
+      cell(e.sourceIP)
+    ])
+  const hidden = events.length - rows.length
+  return (
+    heading(3, title) +
+    table(['Time', 'User', 'Event', 'Description', 'Source IP'], rows) +
+    (hidden > 0 ? `\n_…and ${hidden} more (see the \`result-file\` output)._\n` : '')
   )
 }

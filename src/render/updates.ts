@@ -19,3 +19,22 @@ export function renderUpdateList(stack: string, title: string, updates: UpdateSu
     table(['Version', 'Update', 'Kind', 'Result', 'Changes', 'Started', 'Message'], rows)
   )
 }
+
+/** One page of a stack's update history, with where it sits in the whole. */
+export function renderUpdatePage(
+  stack: string,
+  updates: UpdateSummary[],
+  page: number,
+  pageSize: number,
+  total: number | undefined
+): string {
+  const list = renderUpdateList(stack, 'Updates', updates)
+  if (total === undefined) return list
+  const pages = Math.max(1, Math.ceil(total / pageSize))
+  return `${list}\n_Page ${page} of ${pages}: ${total} update${total === 1 ? '' : 's'} in all._\n`
+}
+
+/** Said under an update still running: its events are summarised once it ends. */
+export function renderUnfinishedNote(status: string): string {
+  return `\n_The update is still ${cell(status)}; its events are summarised once it finishes._\n`
+}

@@ -1,0 +1,211 @@
+import { orgPath, stackName, type StackRef } from '../api/paths.js'
+import { InputError } from '../input-parsers.js'
+import { permissionName, renderTeam, renderTeamChange, renderTeamList } from '../render/teams.js'
+import { defineCommand, type Command } from './types.js'
+
+/** A team as the service returns it (the fields the action reads). */
+export interface Team {
+  kind: string
+  name: string
+  displayName: string
+  description: string
+  userRole?: string
+  members?: { githubLogin: string; name?: string; role?: string }[]
+  stacks?: { projectName: string; stackName: string; permission: number }[]
+}
+
+const teamPath = (organization: string, team: string): string =>
+  orgPath(organization, 'teams', team)
+
+/**
+ * Team stack permissions live in the team's organization, so the stack's organization names
+ * the team; an `organization` input that says otherwise is a mistake, caught before sending.
+ */
+function teamOrganization(stack: StackRef, organization: string | undefined): string {
+  if (organization !== undefined && organization !== stack.organization) {
+    throw new InputError(
+      'stack',
+      `${stackName(stack)} is not in the organization ${organization}; a team can only get access to stacks of its own organization`
+    )
+  }
+  return stack.organization
+}
+
+const listTeams = defineCommand({
+  name: 'list-teams',
+  area: 'teams',
+  description: "List an organization's teams.",
+  required: ['organization'],
+  optional: [],
+  mutates: false,
+  outputs: { count: 'Number of teams.' },
+  async run(context, { organization }) {
+    const { teams } = await context.api.getJson<{ teams?: Team[] }>(orgPath(organization, 'teams'))
+    const list = Array.isArray(teams) ? teams : []
+    return {
+      result: list,
+      outputs: { count: list.length },
+      summary: renderTeamList(organization, list)
+    }
+  }
+})
+
+const createTeam = defineCommand({
+  name: 'create-team',
+  area: 'teams',
+  description:
+    'Create a Pulumi team (team, display-name, description) or, with team-type github, a team backed by a GitHub team (github-team-id).',
+  required: ['organization'],
+  optional: ['team', 'displayName', 'description', 'teamType', 'githubTeamId'],
+  mutates: true,
+  outputs: {},
+  async run(context, { organization, team, displayName, description, teamType, githubTeamId }) {
+    let path: string
+    let body: Record<string, unknown>
+    if (teamType === 'github') {
+      if (githubTeamId === undefined)
+        throw new InputError('github-team-id', 'is required by create-team with team-type github')
+      path = orgPath(organization, 'teams', 'github')
+      body = { githubTeamID: githubTeamId }
+    } else {
+      if (githubTeamId !== undefined)
+        throw new InputError('team-type', "must be 'github' when github-team-id is set")
+      if (team === undefined)
+        throw new InputError('team', 'is required by create-team (the new team name)')
+      path = orgPath(organization, 'teams', 'pulumi')
+      body = { name: team, displayName: displayName ?? team, description: description ?? '' }
+    }
+    const created = await context.write<Team>('POST', path, body)
+    const shown: Team = created ?? {
+      kind: teamType ?? 'pulumi',
+      name: team ?? `github-team-${githubTeamId ?? ''}`,
+      displayName: displayName ?? team ?? '',
+      description: description ?? ''
+    }
+    return {
+      result: created ?? body,
+      summary: renderTeam(organization, shown, context.dryRun ? 'Would create' : 'Created')
+    }
+  }
+})
+
+const getTeam = defineCommand({
+  name: 'get-team',
+  area: 'teams',
+  description: 'Get a team with its members and stack permissions.',
+  required: ['organization', 'team'],
+  optional: [],
+  mutates: false,
+  outputs: { count: 'Number of team members.' },
+  async run(context, { organization, team }) {
+    const found = await context.api.getJson<Team>(teamPath(organization, team))
+    return {
+      result: found,
+      outputs: { count: found.members?.length ?? 0 },
+      summary: renderTeam(organization, found)
+    }
+  }
+})
+
+const deleteTeam = defineCommand({
+  name: 'delete-team',
+  area: 'teams',
+  description: 'Delete a team.',
+  required: ['organization', 'team'],
+  optional: [],
+  mutates: true,
+  outputs: {},
+  async run(context, { organization, team }) {
+    await context.write('DELETE', teamPath(organization, team))
+    return {
+      result: { organization, team, deleted: !context.dryRun },
+      summary: renderTeamChange({ organization, team, change: 'Deleted', dryRun: context.dryRun })
+    }
+  }
+})
+
+const updateTeamMembership = defineCommand({
+  name: 'update-team-membership',
+  area: 'teams',
+  description: 'Add, remove, promote (to team admin) or demote a team member.',
+  required: ['organization', 'team', 'username', 'memberAction'],
+  optional: [],
+  mutates: true,
+  outputs: {},
+  async run(context, { organization, team, username, memberAction }) {
+    await context.write('PATCH', teamPath(organization, team), {
+      memberAction,
+      member: username
+    })
+    return {
+      result: { organization, team, member: username, memberAction },
+      summary: renderTeamChange({
+        organization,
+        team,
+        change: `Member ${username}: ${memberAction}`,
+        dryRun: context.dryRun
+      })
+    }
+  }
+})
+
+const grantTeamStackAccess = defineCommand({
+  name: 'grant-team-stack-access',
+  area: 'teams',
+  description:
+    "Give a team read, edit or admin permission on a stack of the team's organization (replaces an existing permission).",
+  required: ['team', 'stack', 'permission'],
+  optional: ['organization'],
+  mutates: true,
+  outputs: {},
+  async run(context, { organization, team, stack, permission }) {
+    const owner = teamOrganization(stack, organization)
+    await context.write('PATCH', teamPath(owner, team), {
+      addStackPermission: { projectName: stack.project, stackName: stack.stack, permission }
+    })
+    return {
+      result: { organization: owner, team, stack: stackName(stack), permission },
+      summary: renderTeamChange({
+        organization: owner,
+        team,
+        change: `Stack ${stack.project}/${stack.stack}: ${permissionName(permission)}`,
+        dryRun: context.dryRun
+      })
+    }
+  }
+})
+
+const removeTeamStackAccess = defineCommand({
+  name: 'remove-team-stack-access',
+  area: 'teams',
+  description: "Take away a team's permission on a stack.",
+  required: ['team', 'stack'],
+  optional: ['organization'],
+  mutates: true,
+  outputs: {},
+  async run(context, { organization, team, stack }) {
+    const owner = teamOrganization(stack, organization)
+    await context.write('PATCH', teamPath(owner, team), {
+      removeStack: { projectName: stack.project, stackName: stack.stack }
+    })
+    return {
+      result: { organization: owner, team, stack: stackName(stack), removed: !context.dryRun },
+      summary: renderTeamChange({
+        organization: owner,
+        team,
+        change: `Stack ${stack.project}/${stack.stack}: access removed`,
+        dryRun: context.dryRun
+      })
+    }
+  }
+})
+
+export const teamCommands: Command[] = [
+  listTeams,
+  createTeam,
+  getTeam,
+  deleteTeam,
+  updateTeamMembership,
+  grantTeamStackAccess,
+  removeTeamStackAccess
+]

@@ -1,0 +1,52 @@
+import { cell, code, heading, table } from './markdown.js'
+
+/** The fields of an organization member that the summary shows. */
+export interface MemberView {
+  role: string
+  user: { name?: string; githubLogin: string }
+  created?: string
+  fgaRole?: { name?: string }
+}
+
+export function renderMemberList(organization: string, members: MemberView[]): string {
+  const title = heading(3, `Members of ${cell(organization)}: ${members.length}`)
+  if (members.length === 0) return `${title}The organization has no members.\n`
+  return (
+    title +
+    table(
+      ['Login', 'Name', 'Role', 'Joined'],
+      members.map(member => [
+        code(member.user.githubLogin),
+        cell(member.user.name),
+        cell(member.fgaRole?.name ?? member.role),
+        cell(member.created)
+      ])
+    )
+  )
+}
+
+export interface MembershipChange {
+  organization: string
+  username: string
+  action: 'added' | 'removed' | 'role changed'
+  role?: string
+  dryRun: boolean
+}
+
+export function renderMembershipChange(change: MembershipChange): string {
+  const verb = change.dryRun ? `Would be ${change.action}` : change.action
+  return (
+    heading(3, `Member ${cell(change.username)} of ${cell(change.organization)}`) +
+    table(
+      ['Organization', 'Member', 'Change', 'Role'],
+      [
+        [
+          cell(change.organization),
+          code(change.username),
+          cell(verb.charAt(0).toUpperCase() + verb.slice(1)),
+          cell(change.role)
+        ]
+      ]
+    )
+  )
+}

@@ -1,0 +1,76 @@
+import type { ResourceCountSummary } from '../api/types.js'
+import { cell, heading, table } from './markdown.js'
+
+/** The chart shows at most this many of the newest buckets; more would be unreadable. */
+export const MAX_CHART_POINTS = 90
+
+const pad = (value: number | undefined): string => String(value ?? 0).padStart(2, '0')
+
+/** A bucket's label from the time fields the granularity filled in. */
+export function bucketLabel(bucket: ResourceCountSummary): string {
+  if (bucket.weekNumber !== undefined) return `${bucket.year} W${pad(bucket.weekNumber)}`
+  if (bucket.month === undefined) return String(bucket.year)
+  const month = `${bucket.year}-${pad(bucket.month)}`
+  if (bucket.day === undefined) return month
+  const day = `${month}-${pad(bucket.day)}`
+  return bucket.hour === undefined ? day : `${day} ${pad(bucket.hour)}:00`
+}
+
+/**
+ * Text inside a quoted Mermaid string: only characters that can neither close the quote nor
+ * start Mermaid syntax (quotes, `#` entities, `%%` comments, brackets, newlines) are kept.
+ */
+export function mermaidText(value: string): string {
+  return value
+    .replace(/\s+/g, ' ')
+    .replace(/[^A-Za-z0-9 ._:/+-]/g, '')
+    .trim()
+}
+
+/** A Mermaid xychart-beta (GitHub renders it) of resources under management per bucket. */
+export function renderResourceChart(organization: string, buckets: ResourceCountSummary[]): string {
+  const shown = buckets.slice(-MAX_CHART_POINTS)
+  const labels = shown.map(bucket => `"${mermaidText(bucketLabel(bucket))}"`).join(', ')
+  const values = shown.map(bucket => Math.max(0, Math.round(bucket.resources)))
+  const top = Math.max(1, ...values)
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title "Resources under management - ${mermaidText(organization)}"`,
+    `  x-axis [${labels}]`,
+    `  y-axis "Resources" 0 --> ${Math.ceil(top * 1.1)}`,
+    `  line [${values.join(', ')}]`,
+    '```',
+    ''
+  ].join('\n')
+}
+
+export function renderResourceSummary(
+  organization: string,
+  granularity: string,
+  lookbackDays: number,
+  buckets: ResourceCountSummary[]
+): string {
+  const title = `Resources under management in ${cell(organization)}: ${granularity}, last ${lookbackDays} day${lookbackDays === 1 ? '' : 's'}`
+  if (buckets.length === 0) return `${heading(3, title)}No resource data for this period.\n`
+  const latest = buckets[buckets.length - 1]
+  const note =
+    buckets.length > MAX_CHART_POINTS
+      ? `_The chart shows the newest ${MAX_CHART_POINTS} of ${buckets.length} points; the table has them all._\n\n`
+      : ''
+  return (
+    heading(3, title) +
+    `Now: **${latest?.resources ?? 0}** resources.\n\n` +
+    renderResourceChart(organization, buckets) +
+    '\n' +
+    note +
+    table(
+      ['Period', 'Resources', 'Resource hours'],
+      buckets.map(bucket => [
+        cell(bucketLabel(bucket)),
+        String(bucket.resources),
+        bucket.resourceHours === undefined ? '' : String(bucket.resourceHours)
+      ])
+    )
+  )
+}
