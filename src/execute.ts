@@ -1,6 +1,8 @@
 import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from './api/client.js'
 import { stackName, type StackRef } from './api/paths.js'
 import type { Settings } from './inputs.js'
+import { describeFailure } from './failure.js'
+import { hasWildcard } from './input-parsers.js'
 import { resolveStacks } from './stack-resolution.js'
 import type { CommandContext, CommandOutcome, StackOutcome } from './commands/types.js'
 import { redactSecrets, renderPlannedRequests } from './render/plan.js'
@@ -23,6 +25,8 @@ export interface Execution {
   /** Requests a dry-run would have sent, in order. */
   planned: PlannedRequest[]
   failures: StackFailure[]
+  /** Stacks never started because fail-fast stopped the run at the first failure. */
+  skipped: StackRef[]
 }
 
 /** Runs the chosen command: once, or once per matched stack with bounded concurrency. */
@@ -42,10 +46,13 @@ export async function execute(
   ): Promise<T | undefined> => {
     if (dryRun) {
       const target = api.url(path, query).slice(api.url('').length)
-      planned.push(
+      const request: PlannedRequest =
         body === undefined
           ? { method, path: target }
           : { method, path: target, body: redactSecrets(body) }
+      planned.push(request)
+      environment.info(
+        `Dry run: ${method} ${target}${request.body === undefined ? '' : ` ${JSON.stringify(request.body)}`}`
       )
       return undefined
     }
@@ -53,6 +60,9 @@ export async function execute(
   }
   const { stack: patterns, ...values } = settings.values
   const stacks = patterns === undefined ? [undefined] : await resolveStacks(api, patterns)
+  // The input's shape, not the match count, picks the mode: `acme/*/*` writes a directory
+  // and a manifest even on the day it matches one stack, so the workflow around it holds.
+  const multiStack = patterns !== undefined && (patterns.length > 1 || patterns.some(hasWildcard))
   const context = (multiStack: boolean): CommandContext => ({
     api,
     write,
@@ -61,35 +71,50 @@ export async function execute(
     ...environment
   })
 
-  if (stacks.length === 1) {
+  if (!multiStack) {
     const [only] = stacks
     const outcome = await command.run(
       context(false),
       only === undefined ? values : { ...values, stack: only }
     )
-    return { outcome: withPlan(outcome, planned, dryRun), planned, failures: [] }
+    return { outcome: withPlan(outcome, planned, dryRun), planned, failures: [], skipped: [] }
   }
 
   const done: StackOutcome[] = []
   const failures: StackFailure[] = []
+  const skipped: StackRef[] = []
   await eachLimited(stacks as StackRef[], common.concurrency, async stack => {
-    if (common.failFast && failures.length > 0) return
+    if (common.failFast && failures.length > 0) {
+      skipped.push(stack)
+      return
+    }
     try {
       done.push({ stack, outcome: await command.run(context(true), { ...values, stack }) })
     } catch (error) {
-      failures.push({ stack, error: error instanceof Error ? error : new Error(String(error)) })
-      environment.warning(`${stackName(stack)}: ${failures.at(-1)?.error.message ?? ''}`)
+      const failure = { stack, error: error instanceof Error ? error : new Error(String(error)) }
+      failures.push(failure)
+      environment.warning(`${stackName(stack)}: ${describeFailure(failure.error)}`)
     }
   })
+  // Stacks finish in any order; report them in the order they were asked for.
   const order = new Map(stacks.map((stack, index) => [stackName(stack as StackRef), index]))
-  done.sort((a, b) => (order.get(stackName(a.stack)) ?? 0) - (order.get(stackName(b.stack)) ?? 0))
+  const byInput = (a: { stack: StackRef }, b: { stack: StackRef }): number =>
+    (order.get(stackName(a.stack)) ?? 0) - (order.get(stackName(b.stack)) ?? 0)
+  done.sort(byInput)
+  failures.sort(byInput)
+  skipped.sort((a, b) => byInput({ stack: a }, { stack: b }))
   const combined =
     done.length === 0
       ? undefined
       : command.combine
         ? await command.combine(context(true), done, values)
         : listOutcomes(done)
-  return { outcome: combined && withPlan(combined, planned, dryRun), planned, failures }
+  const comment = done.flatMap(({ outcome }) => outcome.comment ?? [])
+  const outcome =
+    combined && combined.comment === undefined && comment.length > 0
+      ? { ...combined, comment }
+      : combined
+  return { outcome: outcome && withPlan(outcome, planned, dryRun), planned, failures, skipped }
 }
 
 function listOutcomes(outcomes: StackOutcome[]): CommandOutcome {

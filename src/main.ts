@@ -7,6 +7,7 @@ import { PulumiCloud } from './api/client.js'
 import { stackName } from './api/paths.js'
 import { resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
 import { execute, type Execution } from './execute.js'
+import { publishComments } from './github/pull-request.js'
 import { describeFailure } from './failure.js'
 import { readFromEnvironment, readSettings, type InputReader, type Settings } from './inputs.js'
 import { login } from './login.js'
@@ -63,17 +64,49 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       }
     })
     await publish(settings, execution, workDir)
+    if (settings.common.commentOnPr) await commentOnPullRequest(settings, execution)
     if (execution.failures.length > 0) {
       const lines = execution.failures.map(
         ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`
       )
-      core.setFailed(`${execution.failures.length} stack(s) failed:\n${lines.join('\n')}`)
+      const skipped =
+        execution.skipped.length === 0
+          ? ''
+          : `\nfail-fast skipped ${execution.skipped.length} stack(s): ${execution.skipped.map(stackName).join(', ')}`
+      core.setFailed(`${execution.failures.length} stack(s) failed:\n${lines.join('\n')}${skipped}`)
     }
   } catch (error) {
     core.setFailed(describeFailure(error))
   } finally {
     api?.dispose()
   }
+}
+
+/** Commands whose outcome carries a compact render for the pull request comment. */
+const COMMENTING_COMMANDS = new Set(['list-previews', 'list-update-events', 'get-update'])
+
+async function commentOnPullRequest(settings: Settings, execution: Execution): Promise<void> {
+  if (!COMMENTING_COMMANDS.has(settings.command.name)) {
+    core.warning(
+      `comment-on-pr is ignored by ${settings.command.name}; it works with ${[...COMMENTING_COMMANDS].join(', ')}.`
+    )
+    return
+  }
+  const token = settings.common.githubToken
+  if (token) core.setSecret(token)
+  const urls = await publishComments({
+    comments: execution.outcome?.comment ?? [],
+    token,
+    prNumber: settings.common.prNumber,
+    env: process.env,
+    info: message => {
+      core.info(message)
+    },
+    warning: message => {
+      core.warning(message)
+    }
+  })
+  if (urls.length > 0) core.setOutput('comment-url', urls.join('\n'))
 }
 
 async function publish(settings: Settings, execution: Execution, workDir: string): Promise<void> {

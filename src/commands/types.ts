@@ -29,6 +29,8 @@ export interface CommandOutcome {
   outputs?: Record<string, string | number | boolean>
   /** Job summary section, already rendered (GFM). */
   summary: string
+  /** Compact markdown per stack for the sticky pull request comment (comment-on-pr). */
+  comment?: { stack: string; body: string }[]
 }
 
 /** A command's inputs: `stack` arrives resolved to one stack. */

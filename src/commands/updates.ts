@@ -8,7 +8,7 @@ import type {
   UpdateSummary
 } from '../api/types.js'
 import { addEvents, emptyDigest, renderUpdate, type EventDigest } from '../render/events.js'
-import { renderUpdateList } from '../render/updates.js'
+import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
 import { defineCommand, type Command } from './types.js'
 
 const DEFAULT_PAGE_SIZE = 10
@@ -102,22 +102,19 @@ const listPreviews = defineCommand({
     const previews = Array.isArray(response.updates) ? response.updates : []
     const [latest] = previews
     let summary = renderUpdateList(stackName(stack), 'Previews', previews)
+    let comment: { stack: string; body: string }[] | undefined
     if (latest !== undefined) {
       const digest = await readEvents(context.api, stack, latest.updateID, undefined)
       const status = latest.info.result ?? 'unknown'
-      summary =
-        renderUpdate(
-          {
-            stack: stackName(stack),
-            kind: latest.info.kind,
-            updateId: latest.updateID,
-            status,
-            url: updateUrl(context.consoleUrl, stack, { updateId: latest.updateID, preview: true })
-          },
-          digest
-        ) +
-        '\n' +
-        summary
+      const meta = {
+        stack: stackName(stack),
+        kind: latest.info.kind,
+        updateId: latest.updateID,
+        status,
+        url: updateUrl(context.consoleUrl, stack, { updateId: latest.updateID, preview: true })
+      }
+      summary = renderUpdate(meta, digest) + '\n' + summary
+      comment = [{ stack: meta.stack, body: renderUpdate(meta, digest, { compact: true }) }]
     }
     return {
       result: previews.map(compactUpdate),
@@ -126,7 +123,8 @@ const listPreviews = defineCommand({
         'update-id': latest?.updateID ?? '',
         status: latest?.info.result ?? ''
       },
-      summary
+      summary,
+      ...(comment ? { comment } : {})
     }
   }
 })
@@ -157,22 +155,120 @@ const listUpdateEvents = defineCommand({
       version: latest?.version,
       preview: kind.startsWith('P')
     })
+    const meta = {
+      stack: stackName(stack),
+      kind,
+      updateId: id,
+      status,
+      url,
+      ...(latest ? { version: latest.version } : {})
+    }
     return {
       result: { updateId: id, status, count: events.length, events },
       outputs: { count: events.length, status, 'update-id': id },
-      summary: renderUpdate(
-        {
-          stack: stackName(stack),
-          kind,
-          updateId: id,
-          status,
-          url,
-          ...(latest ? { version: latest.version } : {})
-        },
-        digest
+      summary: renderUpdate(meta, digest),
+      comment: [{ stack: meta.stack, body: renderUpdate(meta, digest, { compact: true }) }]
+    }
+  }
+})
+
+const listUpdates = defineCommand({
+  name: 'list-updates',
+  area: 'updates',
+  description: "List a stack's updates (history), newest first, one page at a time.",
+  required: ['stack'],
+  optional: ['page', 'pageSize'],
+  mutates: false,
+  perStack: true,
+  outputs: {
+    count: 'Number of updates on this page.',
+    'update-id': 'ID of the newest update on the page.',
+    status: 'Result of the newest update on the page.'
+  },
+  async run(context, { stack, page, pageSize }) {
+    const response = await context.api.getJson<ListUpdatesResponse>(stackPath(stack, 'updates'), {
+      'output-type': 'service',
+      page: page ?? 1,
+      pageSize: pageSize ?? DEFAULT_PAGE_SIZE
+    })
+    const updates = Array.isArray(response.updates) ? response.updates : []
+    const [latest] = updates
+    return {
+      result: updates.map(compactUpdate),
+      outputs: {
+        count: updates.length,
+        'update-id': latest?.updateID ?? '',
+        status: latest?.info.result ?? ''
+      },
+      summary: renderUpdatePage(
+        stackName(stack),
+        updates,
+        page ?? 1,
+        pageSize ?? DEFAULT_PAGE_SIZE,
+        response.total
       )
     }
   }
 })
 
-export const updateCommands: Command[] = [listPreviews, listUpdateEvents]
+/** Statuses of an update that may still produce events: its event stream has no end yet. */
+const UNFINISHED = new Set(['running', 'not started', 'in-progress', 'not-started'])
+
+const getUpdate = defineCommand({
+  name: 'get-update',
+  area: 'updates',
+  description:
+    "Read an update's (or preview's) status and summarise its engine events: resource changes, policy violations, diagnostics.",
+  required: ['stack', 'updateId'],
+  optional: [],
+  mutates: false,
+  outputs: {
+    status: 'Status of the update: succeeded, failed, running, …',
+    count: 'Number of engine events read.'
+  },
+  async run(context, { stack, updateId }) {
+    const { status } = await context.api.getJson<UpdateStatusResponse>(
+      stackPath(stack, 'update', updateId)
+    )
+    const finished = !UNFINISHED.has(status)
+    // A running update's events never end; summarise them once it has finished.
+    const digest = finished
+      ? await readEvents(context.api, stack, updateId, undefined)
+      : emptyDigest()
+    const preview = digest.summary?.isPreview === true
+    const changes = digest.summary?.resourceChanges ?? digest.counted
+    const meta = {
+      stack: stackName(stack),
+      kind: preview ? 'preview' : 'update',
+      updateId,
+      status,
+      // Without a version only a preview's console page can be linked.
+      ...(preview ? { url: updateUrl(context.consoleUrl, stack, { updateId, preview: true }) } : {})
+    }
+    const summary = renderUpdate(meta, digest)
+    return {
+      result: {
+        updateId,
+        status,
+        kind: preview ? 'preview' : 'update',
+        eventCount: digest.events,
+        resourceChanges: changes,
+        failedResources: digest.failedResources,
+        policyViolations: digest.policies,
+        diagnostics: digest.diagnostics
+      },
+      outputs: { status, count: digest.events },
+      summary: finished ? summary : summary + renderUnfinishedNote(status),
+      comment: [
+        {
+          stack: meta.stack,
+          body:
+            renderUpdate(meta, digest, { compact: true }) +
+            (finished ? '' : renderUnfinishedNote(status))
+        }
+      ]
+    }
+  }
+})
+
+export const updateCommands: Command[] = [listPreviews, listUpdateEvents, listUpdates, getUpdate]

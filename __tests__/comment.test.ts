@@ -1,0 +1,278 @@
+/**
+ * comment-on-pr end to end: the action reads from the Pulumi Cloud emulator and writes one
+ * sticky comment per stack to a local stand-in for the GitHub API (GITHUB_API_URL).
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startEmulator, type RunningEmulator } from '../emulator/index.js'
+import type { JsonObject } from '../emulator/types.js'
+import { commentBody, commentMarker, limitCharacters } from '../src/render/comment.js'
+import { runAction } from './support/action.js'
+import { startGitHubStandin, type GitHubStandin } from './support/github-standin.js'
+
+const PR = 17
+const REPO = { owner: 'octo', repo: 'app' }
+const STACK = 'acme/website/prod'
+const MARKER = commentMarker(STACK)
+
+let emulator: RunningEmulator
+let github: GitHubStandin
+let eventPath: string
+
+beforeEach(async () => {
+  emulator = await startEmulator()
+  github = await startGitHubStandin()
+  const dir = await mkdtemp(join(tmpdir(), 'pca-event-'))
+  eventPath = join(dir, 'event.json')
+  await writeFile(
+    eventPath,
+    JSON.stringify({ action: 'synchronize', pull_request: { number: PR } })
+  )
+})
+
+afterEach(async () => {
+  await emulator.close()
+  await github.close()
+})
+
+function pullRequestEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    GITHUB_API_URL: github.url,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: `${REPO.owner}/${REPO.repo}`,
+    GITHUB_RUN_ID: '4242',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: eventPath,
+    ...overrides
+  }
+}
+
+function inputs(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    command: 'list-previews',
+    stack: STACK,
+    'comment-on-pr': 'true',
+    'github-token': github.token,
+    'api-url': emulator.url,
+    'access-token': emulator.token,
+    ...extra
+  }
+}
+
+const writes = (): { method: string; path: string }[] =>
+  github.calls.filter(call => call.method !== 'GET' && call.path !== '/graphql')
+
+const ours = (): typeof github.comments =>
+  github.comments.filter(comment => comment.body.includes(MARKER))
+
+describe('sticky pull request comment', () => {
+  test('the first run creates the comment, the second updates the same one in place', async () => {
+    const first = await runAction(inputs(), pullRequestEnv())
+    expect(first.exitCode).toBe(0)
+    expect(ours()).toHaveLength(1)
+    const [comment] = ours()
+    expect(comment?.issue).toBe(PR)
+    expect(comment?.login).toBe('github-actions[bot]')
+    expect(comment?.body.startsWith(`${MARKER}\n`)).toBe(true)
+    expect(comment?.body).toContain('Preview of acme/website/prod')
+    expect(first.outputs['comment-url']).toBe(
+      `https://github.com/octo/app/pull/${PR}#issuecomment-${comment?.id}`
+    )
+    expect(writes()).toEqual([
+      expect.objectContaining({ method: 'POST', path: `/repos/octo/app/issues/${PR}/comments` })
+    ])
+    // Who we are comes from GraphQL: the workflow token may not call REST GET /user.
+    expect(github.calls.some(call => call.path === '/graphql')).toBe(true)
+    expect(github.calls.some(call => call.path === '/user')).toBe(false)
+    expect(github.calls.every(call => call.authorization === `token ${github.token}`)).toBe(true)
+
+    github.calls.length = 0
+    const second = await runAction(inputs(), pullRequestEnv())
+    expect(second.exitCode).toBe(0)
+    expect(ours()).toHaveLength(1)
+    expect(writes()).toEqual([
+      expect.objectContaining({
+        method: 'PATCH',
+        path: `/repos/octo/app/issues/comments/${comment?.id}`
+      })
+    ])
+    expect(second.outputs['comment-url']).toBe(first.outputs['comment-url'])
+  })
+
+  test('finds its comment on a later page of a long conversation', async () => {
+    for (let i = 0; i < 230; i++)
+      github.addComment({ ...REPO, issue: PR, body: `chatter ${i}`, login: 'someone' })
+    const mine = github.addComment({
+      ...REPO,
+      issue: PR,
+      body: `${MARKER}\nold preview`,
+      login: 'github-actions[bot]'
+    })
+    const run = await runAction(inputs(), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    const pages = github.calls
+      .filter(call => call.method === 'GET')
+      .map(call => call.query.get('page') ?? '1')
+    expect(pages).toEqual(['1', '2', '3'])
+    expect(writes()).toEqual([
+      expect.objectContaining({
+        method: 'PATCH',
+        path: `/repos/octo/app/issues/comments/${mine.id}`
+      })
+    ])
+    expect(mine.body).toContain('Preview of acme/website/prod')
+  })
+
+  test("another user's comment carrying the same marker is left alone", async () => {
+    const foreign = github.addComment({
+      ...REPO,
+      issue: PR,
+      body: `${MARKER}\nI copied your marker`,
+      login: 'mallory'
+    })
+    const run = await runAction(inputs(), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    expect(foreign.body).toBe(`${MARKER}\nI copied your marker`)
+    expect(writes()).toEqual([
+      expect.objectContaining({ method: 'POST', path: `/repos/octo/app/issues/${PR}/comments` })
+    ])
+    expect(ours().filter(comment => comment.login === 'github-actions[bot]')).toHaveLength(1)
+  })
+
+  test('a read-only token (fork pull request) warns with the fix and does not fail the step', async () => {
+    github.readOnly = true
+    const run = await runAction(inputs(), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/::warning::.*403.*pull-requests: write/)
+    expect(run.stdout).toContain('pull_request_target')
+    expect(run.outputs['comment-url']).toBeUndefined()
+    // The command's own work is still published.
+    expect(run.outputs.count).toBeDefined()
+    expect(run.summary).toContain('Preview of acme/website/prod')
+    expect(github.comments).toHaveLength(0)
+  })
+
+  test('a body over 65,536 characters is cut at a line with a link to the job summary', async () => {
+    const stack = emulator.state.stacks.get(STACK)
+    const latest = stack?.updates
+      .filter(update => update.kind === 'Pupdate')
+      .sort((a, b) => b.startTime - a.startTime)[0]
+    if (!latest) throw new Error('the seed has no preview on acme/website/prod')
+    const policy = (i: number): JsonObject => ({
+      timestamp: latest.startTime,
+      type: 'policyEvent',
+      policyEvent: {
+        resourceUrn: `urn:pulumi:prod::website::aws:s3/bucket:Bucket::bucket-${i}`,
+        message: `violation ${i}: ${'x'.repeat(1990)}`,
+        color: 'raw',
+        policyName: 'no-public-buckets',
+        policyPackName: 'security',
+        policyPackVersion: '1.0.0',
+        enforcementLevel: 'mandatory'
+      }
+    })
+    latest.events.splice(1, 0, ...Array.from({ length: 45 }, (_, i) => policy(i)))
+
+    const run = await runAction(inputs(), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    const [comment] = ours()
+    if (!comment) throw new Error('no comment was written')
+    expect(comment.body.length).toBeLessThanOrEqual(65_536)
+    expect(comment.body.length).toBeGreaterThan(60_000)
+    expect(comment.body).toContain(
+      '[the job summary](https://github.com/octo/app/actions/runs/4242)'
+    )
+    // Cut between lines: every table row that is there is whole.
+    const rows = comment.body.split('\n').filter(line => line.startsWith('| mandatory'))
+    expect(rows.length).toBeGreaterThan(0)
+    expect(rows.length).toBeLessThan(45)
+    for (const row of rows) expect(row.endsWith(' |')).toBe(true)
+    // The job summary keeps everything.
+    expect(run.summary).toContain('violation 44')
+  })
+
+  test('pr-number is used when the event is not a pull request; neither warns', async () => {
+    const push = pullRequestEnv({ GITHUB_EVENT_NAME: 'push' })
+    const withNumber = await runAction(inputs({ 'pr-number': '99' }), push)
+    expect(withNumber.exitCode).toBe(0)
+    expect(github.comments.map(comment => comment.issue)).toEqual([99])
+
+    const without = await runAction(inputs(), push)
+    expect(without.exitCode).toBe(0)
+    expect(without.stdout).toMatch(/::warning::comment-on-pr is true but this run .*pr-number/)
+    expect(github.comments).toHaveLength(1)
+  })
+
+  test('get-update and list-update-events comment too, each on its stack', async () => {
+    const preview = emulator.state.stacks
+      .get(STACK)
+      ?.updates.find(update => update.kind === 'Pupdate')
+    if (!preview) throw new Error('the seed has no preview on acme/website/prod')
+    const viaGet = await runAction(
+      inputs({ command: 'get-update', 'update-id': preview.updateID }),
+      pullRequestEnv()
+    )
+    expect(viaGet.exitCode).toBe(0)
+    expect(ours()).toHaveLength(1)
+    expect(ours()[0]?.body).toContain(preview.updateID)
+
+    const viaEvents = await runAction(
+      inputs({ command: 'list-update-events', stack: 'acme/infra/prod' }),
+      pullRequestEnv()
+    )
+    expect(viaEvents.exitCode).toBe(0)
+    expect(github.comments.map(comment => comment.body.split('\n')[0])).toEqual([
+      MARKER,
+      commentMarker('acme/infra/prod')
+    ])
+  })
+
+  test('comment-on-pr on a command that cannot comment warns and writes nothing', async () => {
+    const run = await runAction(inputs({ command: 'get-stack' }), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('::warning::comment-on-pr is ignored by get-stack')
+    expect(github.calls).toHaveLength(0)
+  })
+
+  test('a multi-stack run writes one comment per stack, each updated on the next run', async () => {
+    const source = emulator.state.stacks.get(STACK)?.updates.find(u => u.kind === 'Pupdate')
+    const infra = emulator.state.stacks.get('acme/infra/prod')
+    if (!source || !infra) throw new Error('seed changed: need a preview and acme/infra/prod')
+    infra.updates.push({ ...source, updateID: '5d0c4f36-9c39-4c8a-9a55-3f1b8a6c1e01' })
+    const stacks = { stack: 'acme/website/prod\nacme/infra/prod' }
+
+    const first = await runAction(inputs(stacks), pullRequestEnv())
+    expect(first.exitCode).toBe(0)
+    const markers = github.comments.map(comment => comment.body.split('\n')[0])
+    expect(markers.sort()).toEqual([commentMarker('acme/infra/prod'), MARKER].sort())
+    expect(first.outputs['comment-url']?.split('\n')).toHaveLength(2)
+
+    github.calls.length = 0
+    const second = await runAction(inputs(stacks), pullRequestEnv())
+    expect(second.exitCode).toBe(0)
+    expect(github.comments).toHaveLength(2)
+    expect(writes().map(call => call.method)).toEqual(['PATCH', 'PATCH'])
+    // One listing of the conversation serves every stack.
+    expect(github.calls.filter(call => call.method === 'GET')).toHaveLength(1)
+  })
+})
+
+describe('comment body', () => {
+  test('starts with the marker and passes short markdown through', () => {
+    expect(commentBody('acme/a/b', '### hi\n', undefined)).toBe(
+      '<!-- pulumi-cloud-action:acme/a/b -->\n### hi\n'
+    )
+  })
+
+  test('a marker never ends its HTML comment early', () => {
+    expect(commentMarker('a/b--c/d>e')).toBe('<!-- pulumi-cloud-action:a/b-c/d_e -->')
+  })
+
+  test('cuts never split a surrogate pair and stay within the limit', () => {
+    const cut = limitCharacters('😀'.repeat(100), 50, 'note')
+    expect(cut.length).toBeLessThanOrEqual(50)
+    expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/)
+    expect(cut.endsWith('note\n')).toBe(true)
+  })
+})
