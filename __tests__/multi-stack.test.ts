@@ -155,6 +155,8 @@ describe('partial failure', () => {
       'acme/infra/dev'
     ])
     expect(run.summary).toContain('acme/infra/dev')
+    expect(run.summary).toContain('### ❌ 1 stack(s) failed')
+    expect(run.summary).toMatch(/\| acme\/website\/missing \| GET .*404/)
   })
 
   test('fail-fast stops starting stacks after the first failure and says which were skipped', async () => {
@@ -171,6 +173,7 @@ describe('partial failure', () => {
     expect(run.stdout).toMatch(/::error::1 stack\(s\) failed:.*acme\/website\/missing/)
     expect(run.stdout).toMatch(/fail-fast skipped 1 stack\(s\): acme\/infra\/dev/)
     expect((await manifestOf(dir)).stacks.map(entry => entry.stack)).toEqual(['acme/website/prod'])
+    expect(run.summary).toContain('Skipped by fail-fast: acme/infra/dev')
   })
 })
 

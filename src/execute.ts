@@ -5,6 +5,7 @@ import { describeFailure } from './failure.js'
 import { hasWildcard } from './input-parsers.js'
 import { resolveStacks } from './stack-resolution.js'
 import type { CommandContext, CommandOutcome, StackOutcome } from './commands/types.js'
+import { renderStackFailures } from './render/failures.js'
 import { redactSecrets, renderPlannedRequests } from './render/plan.js'
 
 export interface Environment {
@@ -110,11 +111,30 @@ export async function execute(
         ? await command.combine(context(true), done, values)
         : listOutcomes(done)
   const comment = done.flatMap(({ outcome }) => outcome.comment ?? [])
-  const outcome =
+  const withComments =
     combined && combined.comment === undefined && comment.length > 0
       ? { ...combined, comment }
       : combined
+  const outcome = withFailures(withComments, failures, skipped)
   return { outcome: outcome && withPlan(outcome, planned, dryRun), planned, failures, skipped }
+}
+
+/** The job summary lists failed and skipped stacks too, not only the step's error. */
+function withFailures(
+  outcome: CommandOutcome | undefined,
+  failures: StackFailure[],
+  skipped: StackRef[]
+): CommandOutcome | undefined {
+  const section = renderStackFailures(
+    failures.map(({ stack, error }) => ({
+      stack: stackName(stack),
+      message: describeFailure(error)
+    })),
+    skipped.map(stackName)
+  )
+  if (section === '') return outcome
+  if (outcome === undefined) return { result: [], summary: section }
+  return { ...outcome, summary: `${section}\n${outcome.summary}` }
 }
 
 function listOutcomes(outcomes: StackOutcome[]): CommandOutcome {
