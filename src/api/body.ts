@@ -155,5 +155,12 @@ function classify(error: unknown, context: BodyContext): Error {
   ) {
     return new Error(`Could not write the download for ${context.path}: ${err.message}`)
   }
+  if (err.code === 'ECONNRESET' || err.message === 'aborted') {
+    return new NetworkError(
+      context.method,
+      context.path,
+      `the connection was reset before the whole body arrived (${err.message})`
+    )
+  }
   return new NetworkError(context.method, context.path, err.message || String(error))
 }

@@ -69,6 +69,15 @@ export class PulumiCloud {
     })
   }
 
+  /** A GET whose 204 (empty body) means "nothing to report": undefined instead of an error. */
+  async getOptionalJson<T>(path: string, query: Query = {}): Promise<T | undefined> {
+    return this.withRetries('GET', path, async () => {
+      const response = await this.open('GET', path, query)
+      const text = await readBody(response, this.bodyContext('GET', path))
+      return text.length === 0 ? undefined : parseJson<T>('GET', path, text)
+    })
+  }
+
   /** A write: sent once. Returns the parsed body, or undefined for 204/empty bodies. */
   async send<T>(
     method: WriteMethod,
@@ -160,7 +169,7 @@ export class PulumiCloud {
       } catch (error) {
         failed += 1
         const delay = retryDelayMs(error, failed, this.retry)
-        if (delay === undefined) throw error
+        if (delay === undefined) throw failed > 1 ? gaveUp(error, failed) : error
         this.debug(
           `${method} ${path}: ${(error as Error).message}; attempt ${failed + 1} in ${delay} ms`
         )
@@ -222,6 +231,9 @@ export class PulumiCloud {
   ): Promise<IncomingMessage> {
     try {
       const response = await this.http.request(method, target, payload, headers)
+      // From here the body's own idle timer (body.ts) decides: the socket timeout would
+      // otherwise cut a stalled body first and look like a retryable network error.
+      response.message.setTimeout(0)
       return response.message
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
@@ -283,6 +295,13 @@ function parseJson<T>(method: string, path: string, text: string): T {
       `not valid JSON (${text.length} bytes starting ${JSON.stringify(text.slice(0, 40))})`
     )
   }
+}
+
+/** The last error of a retried request, saying how many attempts were made. */
+function gaveUp(error: unknown, attempts: number): unknown {
+  if (error instanceof Error)
+    error.message = `${error.message} (gave up after ${attempts} attempts)`
+  return error
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -57,8 +57,24 @@ export class ResponseFormatError extends Error {
   }
 }
 
+/**
+ * Said of a failed write: it was sent once on purpose, since the service may have applied it,
+ * so the user checks before re-running rather than the action replaying it blindly.
+ */
+export function notRetriedNote(method: string): string {
+  return method === 'GET'
+    ? ''
+    : `This ${method} was not retried automatically because the service may have applied it; check the current state in Pulumi Cloud before re-running the step.`
+}
+
 /** Explains an API failure in terms of what the user should change. */
 export function hintFor(error: PulumiApiError): string {
+  const base = baseHint(error)
+  if (error.status !== 429 && error.status < 500) return base
+  return [base, notRetriedNote(error.method)].filter(part => part !== '').join(' ')
+}
+
+function baseHint(error: PulumiApiError): string {
   switch (error.status) {
     case 400:
       return 'The service rejected the request; check the inputs named above.'
