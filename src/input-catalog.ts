@@ -315,7 +315,8 @@ export type CommonValues = { [K in CommonKey]?: ReturnType<(typeof COMMON_INPUTS
 
 /** Outputs every command (or the login) may set, besides each command's own. */
 export const COMMON_OUTPUTS: Record<string, string> = {
-  result: 'The result as compact JSON (left out, with a warning, when too large for a step output).',
+  result:
+    'The result as compact JSON (left out, with a warning, when too large for a step output).',
   'result-file': 'Path of a JSON file holding the full result.',
   'access-token-source': 'Which login was used: input, env or oidc.',
   'dry-run': 'true when dry-run kept a changing command from sending its requests.',
