@@ -4,23 +4,11 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
 import { bucketLabel, mermaidText, renderResourceChart } from '../src/render/resources.js'
-import { runAction, type ActionRun } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 
-let emulator: RunningEmulator
-
-beforeEach(async () => {
-  emulator = await startEmulator()
-})
-
-afterEach(async () => {
-  await emulator.close()
-})
-
-function run(inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({ 'api-url': emulator.url, 'access-token': emulator.token, ...inputs })
-}
+const emulator = useEmulator()
+const { run } = emulator
 
 function auditOf(org: string) {
   return emulator.state.audit.get(org) ?? []
@@ -49,8 +37,7 @@ describe('list-audit-logs', () => {
   })
 
   it('follows pages and stops once max-events are collected', async () => {
-    await emulator.close()
-    emulator = await startEmulator({ generate: { auditEvents: 450 } })
+    await emulator.restart({ generate: { auditEvents: 450 } })
     const result = await run({
       command: 'list-audit-logs',
       organization: 'acme',
@@ -64,8 +51,7 @@ describe('list-audit-logs', () => {
   })
 
   it('reads all pages without max-events', async () => {
-    await emulator.close()
-    emulator = await startEmulator({ generate: { auditEvents: 250 } })
+    await emulator.restart({ generate: { auditEvents: 250 } })
     const result = await run({ command: 'list-audit-logs', organization: 'acme' })
     expect(result.exitCode).toBe(0)
     expect(result.outputs.count).toBe(String(auditOf('acme').length + 250))

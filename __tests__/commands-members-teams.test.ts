@@ -3,33 +3,11 @@
  * remove-member, set-member-role, list-teams, create-team, get-team, delete-team,
  * update-team-membership, grant-team-stack-access and remove-team-stack-access.
  */
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
-import { runAction, type ActionRun } from './support/action.js'
+import { failure } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 
-let emulator: RunningEmulator
-
-beforeEach(async () => {
-  emulator = await startEmulator()
-})
-
-afterEach(async () => {
-  await emulator.close()
-})
-
-function run(inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({ 'api-url': emulator.url, 'access-token': emulator.token, ...inputs })
-}
-
-/** The requests that changed something, with their parsed JSON bodies. */
-function writes(): { method: string; path: string; body: unknown }[] {
-  return emulator.requests
-    .filter(request => request.method !== 'GET')
-    .map(({ method, path, body }) => ({
-      method,
-      path,
-      body: body ? (JSON.parse(body) as unknown) : undefined
-    }))
-}
+const emulator = useEmulator()
+const { run, writes } = emulator
 
 function acme() {
   const org = emulator.state.orgs.get('acme')
@@ -39,12 +17,6 @@ function acme() {
 
 function team(org: string, name: string) {
   return emulator.state.teams.get(`${org}/${name}`)
-}
-
-/** The `::error::` line of a failed run. */
-function failure(result: ActionRun): string {
-  expect(result.exitCode).toBe(1)
-  return result.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
 }
 
 describe('list-members', () => {
@@ -479,26 +451,20 @@ describe('grant-team-stack-access', () => {
     })
   })
 
-  it("refuses a stack outside the team's organization before any request", async () => {
-    const result = await run({
-      command: 'grant-team-stack-access',
-      organization: 'acme',
-      team: 'security',
-      stack: 'acme-labs/experiments/sandbox',
-      permission: 'read'
-    })
-    expect(failure(result)).toContain('is not in the organization acme')
-    expect(emulator.requests).toEqual([])
-  })
-
-  it('rejects an unknown permission before any request', async () => {
-    const result = await run({
-      command: 'grant-team-stack-access',
-      team: 'security',
-      stack: 'acme/infra/prod',
-      permission: 'owner'
-    })
-    expect(failure(result)).toContain("Input 'permission'")
+  it.each<{ title: string; inputs: Record<string, string>; message: string }>([
+    {
+      title: "refuses a stack outside the team's organization before any request",
+      inputs: { organization: 'acme', stack: 'acme-labs/experiments/sandbox', permission: 'read' },
+      message: 'is not in the organization acme'
+    },
+    {
+      title: 'rejects an unknown permission before any request',
+      inputs: { stack: 'acme/infra/prod', permission: 'owner' },
+      message: "Input 'permission'"
+    }
+  ])('$title', async ({ inputs, message }) => {
+    const result = await run({ command: 'grant-team-stack-access', team: 'security', ...inputs })
+    expect(failure(result)).toContain(message)
     expect(emulator.requests).toEqual([])
   })
 

@@ -4,29 +4,10 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
-import { runAction, type ActionRun } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 
-let emulator: RunningEmulator
-
-beforeEach(async () => {
-  emulator = await startEmulator()
-})
-
-afterEach(async () => {
-  await emulator.close()
-})
-
-function run(inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({ 'api-url': emulator.url, 'access-token': emulator.token, ...inputs })
-}
-
-/** The requests that changed something (everything but GET). */
-function writes(): { method: string; path: string; query: string }[] {
-  return emulator.requests
-    .filter(request => request.method !== 'GET')
-    .map(({ method, path, query }) => ({ method, path, query }))
-}
+const emulator = useEmulator()
+const { run, writeTargets } = emulator
 
 function seededStackNames(org: string): string[] {
   return [...emulator.state.stacks.values()]
@@ -59,8 +40,7 @@ describe('list-stacks', () => {
   })
 
   it('follows continuation tokens through every page', async () => {
-    await emulator.close()
-    emulator = await startEmulator({ generate: { stacks: 250 } })
+    await emulator.restart({ generate: { stacks: 250 } })
     const result = await run({ command: 'list-stacks', organization: 'acme' })
     expect(result.exitCode).toBe(0)
     const stacks = JSON.parse(result.outputs.stacks ?? '') as ListedStack[]
@@ -96,11 +76,7 @@ describe('list-stacks', () => {
   })
 
   it('reports a rejected token (401) with what to do', async () => {
-    const result = await runAction({
-      'api-url': emulator.url,
-      'access-token': 'pul-not-a-real-token',
-      command: 'list-stacks'
-    })
+    const result = await run({ 'access-token': 'pul-not-a-real-token', command: 'list-stacks' })
     expect(result.exitCode).toBe(1)
     expect(emulator.requests[0]?.status).toBe(401)
     expect(result.stdout).toContain('access token was rejected')
@@ -150,7 +126,7 @@ describe('delete-stack', () => {
   it('deletes an empty stack without force', async () => {
     const result = await run({ command: 'delete-stack', stack: 'acme/infra/scratch' })
     expect(result.exitCode).toBe(0)
-    expect(writes()).toEqual([
+    expect(writeTargets()).toEqual([
       { method: 'DELETE', path: '/api/stacks/acme/infra/scratch', query: '' }
     ])
     expect(emulator.state.getStack('acme', 'infra', 'scratch')).toBeUndefined()
@@ -164,7 +140,7 @@ describe('delete-stack', () => {
       force: 'true'
     })
     expect(result.exitCode).toBe(0)
-    expect(writes()).toEqual([
+    expect(writeTargets()).toEqual([
       { method: 'DELETE', path: '/api/stacks/acme/website/staging', query: 'force=true' }
     ])
     expect(emulator.state.getStack('acme', 'website', 'staging')).toBeUndefined()
@@ -173,7 +149,7 @@ describe('delete-stack', () => {
   it('tells the user about force when the stack still has resources (400)', async () => {
     const result = await run({ command: 'delete-stack', stack: 'acme/website/staging' })
     expect(result.exitCode).toBe(1)
-    expect(writes()).toHaveLength(1)
+    expect(writeTargets()).toHaveLength(1)
     expect(emulator.requests.at(-1)?.status).toBe(400)
     expect(result.stdout).toContain('set force: true')
     expect(emulator.state.getStack('acme', 'website', 'staging')).toBeDefined()
@@ -193,7 +169,7 @@ describe('delete-stack', () => {
       'dry-run': 'true'
     })
     expect(result.exitCode).toBe(0)
-    expect(writes()).toEqual([])
+    expect(writeTargets()).toEqual([])
     expect(result.outputs['dry-run']).toBe('true')
     expect(result.summary).toContain('DELETE')
     expect(emulator.state.getStack('acme', 'infra', 'scratch')).toBeDefined()
@@ -218,7 +194,7 @@ describe('delete-stack-tag', () => {
       'tag-name': 'owner'
     })
     expect(result.exitCode).toBe(0)
-    expect(writes()).toEqual([
+    expect(writeTargets()).toEqual([
       { method: 'DELETE', path: '/api/stacks/acme/website/prod/tags/owner', query: '' }
     ])
     const tags = emulator.state.getStack('acme', 'website', 'prod')?.tags ?? {}
@@ -236,7 +212,7 @@ describe('delete-stack-tag', () => {
     expect(result.exitCode).toBe(0)
     // busy has no owner tag: nothing is sent for it.
     expect(
-      writes()
+      writeTargets()
         .map(w => w.path)
         .sort()
     ).toEqual([
@@ -325,7 +301,7 @@ describe('set-stack-tags', () => {
       tags: 'environment=production\nowner=platform\ncost-center=cc-42'
     })
     expect(result.exitCode).toBe(0)
-    expect(writes()).toEqual([
+    expect(writeTargets()).toEqual([
       { method: 'PATCH', path: '/api/stacks/acme/website/prod/tags/owner', query: '' },
       { method: 'POST', path: '/api/stacks/acme/website/prod/tags', query: '' }
     ])

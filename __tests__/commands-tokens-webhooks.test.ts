@@ -4,37 +4,11 @@
  * ping-webhook and list-webhook-deliveries. Secrets (token values, webhook secrets) must be
  * masked and must never reach `result`, the summary or a file the action writes.
  */
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
-import { runAction, type ActionRun } from './support/action.js'
+import { failure, type ActionRun } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 
-let emulator: RunningEmulator
-
-beforeEach(async () => {
-  emulator = await startEmulator()
-})
-
-afterEach(async () => {
-  await emulator.close()
-})
-
-function run(inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({ 'api-url': emulator.url, 'access-token': emulator.token, ...inputs })
-}
-
-function writes(): { method: string; path: string; body: unknown }[] {
-  return emulator.requests
-    .filter(request => request.method !== 'GET')
-    .map(({ method, path, body }) => ({
-      method,
-      path,
-      body: body ? (JSON.parse(body) as unknown) : undefined
-    }))
-}
-
-function failure(result: ActionRun): string {
-  expect(result.exitCode).toBe(1)
-  return result.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
-}
+const emulator = useEmulator()
+const { run, writes } = emulator
 
 /** Every file the run wrote except GITHUB_OUTPUT, which must hold the output itself. */
 async function filesBesidesOutputs(result: ActionRun): Promise<string> {
@@ -94,11 +68,7 @@ describe('list-tokens', () => {
   })
 
   it('fails with 401 and its hint for a rejected access token', async () => {
-    const result = await runAction({
-      'api-url': emulator.url,
-      'access-token': 'pul-wrong',
-      command: 'list-tokens'
-    })
+    const result = await run({ 'access-token': 'pul-wrong', command: 'list-tokens' })
     const message = failure(result)
     expect(message).toContain('401')
     expect(message).toContain('access token was rejected')

@@ -2,22 +2,10 @@
  * Update commands over real HTTP against the emulator: list-updates, get-update,
  * list-previews and list-update-events.
  */
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
-import { runAction, type ActionRun } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 
-let emulator: RunningEmulator
-
-beforeEach(async () => {
-  emulator = await startEmulator()
-})
-
-afterEach(async () => {
-  await emulator.close()
-})
-
-function run(inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({ 'api-url': emulator.url, 'access-token': emulator.token, ...inputs })
-}
+const emulator = useEmulator()
+const { run } = emulator
 
 const isPreview = (kind: string): boolean => kind.startsWith('P') || kind === 'preview'
 

@@ -5,10 +5,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
 import type { JsonObject } from '../emulator/types.js'
-import { commentBody, commentMarker, limitCharacters } from '../src/render/comment.js'
+import { commentBody, commentMarker } from '../src/render/comment.js'
+import { limitCharacters } from '../src/render/markdown.js'
 import { runAction } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 import { startGitHubStandin, type GitHubStandin } from './support/github-standin.js'
 
 const PR = 17
@@ -16,12 +17,11 @@ const REPO = { owner: 'octo', repo: 'app' }
 const STACK = 'acme/website/prod'
 const MARKER = commentMarker(STACK)
 
-let emulator: RunningEmulator
+const emulator = useEmulator()
 let github: GitHubStandin
 let eventPath: string
 
 beforeEach(async () => {
-  emulator = await startEmulator()
   github = await startGitHubStandin()
   const dir = await mkdtemp(join(tmpdir(), 'pca-event-'))
   eventPath = join(dir, 'event.json')
@@ -32,7 +32,6 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await emulator.close()
   await github.close()
 })
 
@@ -54,8 +53,7 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
     stack: STACK,
     'comment-on-pr': 'true',
     'github-token': github.token,
-    'api-url': emulator.url,
-    'access-token': emulator.token,
+    ...emulator.connection(),
     ...extra
   }
 }

@@ -5,21 +5,11 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
 import { runDist } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 
-let emulator: RunningEmulator
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 })
-})
-afterAll(async () => {
-  await emulator.close()
-})
-
-const connection = (): Record<string, string> => ({
-  'api-url': emulator.url,
-  'access-token': emulator.token
-})
+const emulator = useEmulator({ scope: 'all', emulator: { port: 0 } })
+const { connection } = emulator
 
 describe('dist/index.js as the runner runs it', () => {
   it('export-stack writes the state file and every output, and a job summary', async () => {

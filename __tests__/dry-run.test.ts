@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
 import { COMMANDS } from '../src/commands/registry.js'
 import { runAction } from './support/action.js'
+import { connection, useEmulator, withEmulator } from './support/emulator.js'
 
 /**
  * Inputs that make each mutating command plan at least one write against the default seed.
@@ -64,21 +64,7 @@ interface Planned {
   body?: unknown
 }
 
-let emulator: RunningEmulator
-
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-afterAll(async () => {
-  await emulator.close()
-})
-beforeEach(() => {
-  emulator.resetStats()
-})
-
-function connection(): Record<string, string> {
-  return { 'api-url': emulator.url, 'access-token': emulator.token }
-}
+const emulator = useEmulator({ scope: 'all' })
 
 describe('dry-run', () => {
   it('has sample inputs for exactly the mutating commands of the registry', () => {
@@ -93,7 +79,12 @@ describe('dry-run', () => {
         `The mutating command ${name} has no sample inputs: add it to SAMPLES in __tests__/dry-run.test.ts`
       )
     }
-    const run = await runAction({ command: name, 'dry-run': 'true', ...sample, ...connection() })
+    const run = await runAction({
+      command: name,
+      'dry-run': 'true',
+      ...sample,
+      ...emulator.connection()
+    })
 
     expect(run.stdout).not.toContain('::error::')
     expect(run.exitCode).toBe(0)
@@ -131,7 +122,7 @@ describe('dry-run', () => {
       command: 'get-stack',
       stack: 'acme/website/prod',
       'dry-run': 'true',
-      ...connection()
+      ...emulator.connection()
     })
     expect(run.exitCode).toBe(0)
     expect(run.outputs['dry-run']).toBeUndefined()
@@ -140,21 +131,17 @@ describe('dry-run', () => {
   })
 
   it('sends the write when dry-run is off (the check above can fail)', async () => {
-    const own = await startEmulator()
-    try {
+    await withEmulator({}, async own => {
       const run = await runAction({
         command: 'delete-stack-tag',
         ...SAMPLES['delete-stack-tag'],
-        'api-url': own.url,
-        'access-token': own.token
+        ...connection(own)
       })
       expect(run.exitCode).toBe(0)
       expect(run.outputs['dry-run']).toBeUndefined()
       expect(
         own.requests.filter(request => WRITES.has(request.method)).map(r => `${r.method} ${r.path}`)
       ).toEqual(['DELETE /api/stacks/acme/website/prod/tags/owner'])
-    } finally {
-      await own.close()
-    }
+    })
   })
 })

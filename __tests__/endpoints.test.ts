@@ -1,42 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import { connect, type AddressInfo } from 'node:net'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { createServer, request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { DEFAULT_API_URL, resolveApiUrl, resolveConsoleUrl } from '../src/endpoints.js'
 import { runAction } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
+import { startLoopbackServer, type LoopbackServer } from './support/loopback.js'
 
-let emulator: RunningEmulator
-
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-afterAll(async () => {
-  await emulator.close()
-})
-beforeEach(() => {
-  emulator.resetStats()
-})
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  return (server.address() as AddressInfo).port
-}
-
-async function close(server: Server): Promise<void> {
-  server.closeAllConnections()
-  await new Promise<void>(resolve =>
-    server.close(() => {
-      resolve()
-    })
-  )
-}
+const emulator = useEmulator({ scope: 'all' })
 
 /** A reverse proxy that serves the emulator under /prefix, as a self-hosted install might. */
-async function startPrefixProxy(
-  prefix: string
-): Promise<{ server: Server; url: string; seen: string[] }> {
+async function startPrefixProxy(prefix: string): Promise<LoopbackServer & { seen: string[] }> {
   const seen: string[] = []
-  const server = createServer((req, res) => {
+  const proxy = await startLoopbackServer((req, res) => {
     const url = req.url ?? '/'
     seen.push(url)
     if (!url.startsWith(`${prefix}/`)) {
@@ -59,8 +34,7 @@ async function startPrefixProxy(
     upstream.on('error', () => res.destroy())
     req.pipe(upstream)
   })
-  const port = await listen(server)
-  return { server, url: `http://127.0.0.1:${port}${prefix}`, seen }
+  return { ...proxy, url: `${proxy.url}${prefix}`, seen }
 }
 
 /**
@@ -70,7 +44,7 @@ async function startPrefixProxy(
  */
 async function startForwardProxy(
   knownHost: string
-): Promise<{ server: Server; url: string; connects: string[] }> {
+): Promise<LoopbackServer & { connects: string[] }> {
   const connects: string[] = []
   const server = createServer((_req, res) => {
     res.writeHead(405).end()
@@ -91,8 +65,7 @@ async function startForwardProxy(
     upstream.on('error', () => client.destroy())
     client.on('error', () => upstream.destroy())
   })
-  const port = await listen(server)
-  return { server, url: `http://127.0.0.1:${port}`, connects }
+  return { ...(await startLoopbackServer(server)), connects }
 }
 
 describe('resolveApiUrl', () => {
@@ -164,7 +137,7 @@ describe('endpoints over HTTP', () => {
       // The console link follows the endpoint, prefix and all.
       expect(run.summary).toContain(`${proxy.url}/acme/website/prod`)
     } finally {
-      await close(proxy.server)
+      await proxy.close()
     }
   })
 
@@ -178,7 +151,7 @@ describe('endpoints over HTTP', () => {
       expect(run.exitCode).toBe(0)
       expect(proxy.seen).toEqual(['/pulumi/api/stacks/acme/website/prod'])
     } finally {
-      await close(proxy.server)
+      await proxy.close()
     }
   })
 
@@ -194,12 +167,11 @@ describe('endpoints over HTTP', () => {
   })
 
   it('lets api-url win over PULUMI_BACKEND_URL', async () => {
-    const dead = createServer((_req, res) => res.writeHead(500).end())
-    const deadPort = await listen(dead)
-    await close(dead) // nothing listens there now: a request to it would fail
+    const dead = await startLoopbackServer((_req, res) => res.writeHead(500).end())
+    await dead.close() // nothing listens there now: a request to it would fail
     const run = await runAction(
       { ...getStack, 'api-url': emulator.url, 'access-token': emulator.token },
-      { PULUMI_BACKEND_URL: `http://127.0.0.1:${deadPort}` }
+      { PULUMI_BACKEND_URL: dead.url }
     )
     expect(run.exitCode).toBe(0)
     expect(emulator.requests).toHaveLength(1)
@@ -253,7 +225,7 @@ describe('proxies', () => {
       expect(emulator.requests[0]?.authorization).toBe(`token ${emulator.token}`)
       expect(run.summary).toContain('http://app.pulumi.selfhosted.test/acme/website/prod')
     } finally {
-      await close(proxy.server)
+      await proxy.close()
     }
   })
 
@@ -273,7 +245,7 @@ describe('proxies', () => {
       expect(proxy.connects).toEqual([])
       expect(emulator.requests).toHaveLength(1)
     } finally {
-      await close(proxy.server)
+      await proxy.close()
     }
   })
 })

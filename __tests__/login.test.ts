@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { exchangeIdToken, TokenExchangeError } from '../src/api/oidc.js'
 import { runAction } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 import {
   GITHUB_ISSUER,
   startIdTokenStandin,
@@ -9,18 +9,10 @@ import {
   type IdTokenStandin
 } from './support/id-token-standin.js'
 
-let emulator: RunningEmulator
+const emulator = useEmulator({ scope: 'all' })
 let standin: IdTokenStandin
 
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-afterAll(async () => {
-  await emulator.close()
-})
 beforeEach(async () => {
-  emulator.resetStats()
-  emulator.clearFaults()
   standin = await startIdTokenStandin()
 })
 afterEach(async () => {

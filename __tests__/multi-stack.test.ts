@@ -6,8 +6,7 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator, type RunningEmulator } from '../emulator/index.js'
-import { runAction } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 
 interface Manifest {
   stacks: {
@@ -20,19 +19,8 @@ interface Manifest {
   }[]
 }
 
-let emulator: RunningEmulator
-
-beforeEach(async () => {
-  emulator = await startEmulator()
-})
-
-afterEach(async () => {
-  await emulator.close()
-})
-
-function action(inputs: Record<string, string>): ReturnType<typeof runAction> {
-  return runAction({ 'api-url': emulator.url, 'access-token': emulator.token, ...inputs })
-}
+const emulator = useEmulator()
+const { run: action } = emulator
 
 const exportsRequested = (): string[] =>
   emulator.requests

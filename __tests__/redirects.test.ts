@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { PulumiCloud } from '../src/api/client.js'
 import { PulumiApiError } from '../src/api/errors.js'
+import { startLoopbackServer } from './support/loopback.js'
 
 const TOKEN = 'pul-redirect-test-token-51f0c2'
 
@@ -25,7 +25,7 @@ async function startServer(
   handle: (req: IncomingMessage, res: ServerResponse) => void
 ): Promise<Recorder> {
   const seen: Seen[] = []
-  const server: Server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     seen.push({
       method: req.method ?? '',
       url: req.url ?? '',
@@ -34,18 +34,7 @@ async function startServer(
     req.resume()
     handle(req, res)
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const recorder: Recorder = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      })
-  }
+  const recorder: Recorder = { url: server.url, seen, close: server.close }
   open.push(recorder)
   return recorder
 }

@@ -23,7 +23,7 @@ describe('markdown escaping', () => {
 
   it('cuts at a line boundary with a visible note', () => {
     const cut = limitBytes('line one\nline two\nline three\n', 28, 'NOTE')
-    expect(cut).toBe('line one\n\nNOTE\n')
+    expect(cut).toBe('line one\nline two\n\nNOTE\n')
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(28)
     expect(limitBytes('short', 100, 'NOTE')).toBe('short')
   })

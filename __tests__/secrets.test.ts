@@ -4,16 +4,12 @@
  * must never be printed at all: its one allowed mention in stdout is the `::add-mask::`
  * command, which must come before anything else could show it.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  DEFAULT_SEED_PATH,
-  startEmulator,
-  type RunningEmulator,
-  type SeedData
-} from '../emulator/index.js'
-import { DIST, runDist, type ActionRun } from './support/action.js'
+import { DEFAULT_SEED_PATH, type SeedData } from '../emulator/index.js'
+import { requireDist, runDist, type ActionRun } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
 import { startIdTokenStandin, type IdTokenStandin } from './support/id-token-standin.js'
 
 const ACCESS_TOKEN = 'pul-planted-access-3c9e71d04b8a2f65'
@@ -22,10 +18,8 @@ const WEBHOOK_SECRET = 'whsec-planted-5e0b9c84a1f2d763'
 /** Debug logging on, as with the repository secret ACTIONS_STEP_DEBUG. */
 const DEBUG = { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' }
 
-let emulator: RunningEmulator
-
-beforeAll(async () => {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run bundle first`)
+/** The default seed, plus the planted access token as one of alice's. */
+function plantedSeed(): SeedData {
   const seed = JSON.parse(readFileSync(DEFAULT_SEED_PATH, 'utf8')) as SeedData
   seed.tokens.push({
     id: '0d6f3a52-planted-access',
@@ -37,19 +31,12 @@ beforeAll(async () => {
     expires: 0,
     lastUsed: 0
   })
-  emulator = await startEmulator({ seed })
-})
-afterAll(async () => {
-  await emulator.close()
-})
-beforeEach(() => {
-  emulator.clearFaults()
-  emulator.resetStats()
-})
-
-function connection(token = ACCESS_TOKEN): Record<string, string> {
-  return { 'api-url': emulator.url, 'access-token': token }
+  return seed
 }
+
+beforeAll(requireDist)
+const emulator = useEmulator({ scope: 'all', emulator: () => ({ seed: plantedSeed() }) })
+const connection = (token = ACCESS_TOKEN): Record<string, string> => emulator.connection(token)
 
 /** Where a secret may not be: every stream and file of the run, bar the `token` output. */
 async function expectNoLeak(

@@ -7,9 +7,8 @@
 import { COMMANDS } from '../../src/commands/registry.js'
 import type { Command } from '../../src/commands/types.js'
 import { COMMAND_INPUTS, type InputKey } from '../../src/input-catalog.js'
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js'
-import { runAction } from '../support/action.js'
-import { failureMessage } from './harness.js'
+import { failureMessage } from '../support/action.js'
+import { useEmulator } from '../support/emulator.js'
 
 /** A valid value for each input, to fill in what a case does not test. */
 const SAMPLES: Partial<Record<InputKey, string>> = {
@@ -78,15 +77,7 @@ function commandReading(key: InputKey, name?: string): Command {
   return found
 }
 
-let emulator: RunningEmulator
-
-beforeAll(async () => {
-  emulator = await startEmulator()
-})
-
-afterAll(async () => {
-  await emulator.close()
-})
+const emulator = useEmulator({ scope: 'all' })
 
 /** Runs the action; it must fail with a message matching every pattern, having sent nothing. */
 async function expectRejected(
@@ -94,11 +85,7 @@ async function expectRejected(
   ...patterns: (RegExp | string)[]
 ): Promise<string> {
   emulator.resetStats()
-  const run = await runAction({
-    'api-url': emulator.url,
-    'access-token': emulator.token,
-    ...inputs
-  })
+  const run = await emulator.run(inputs)
   const message = failureMessage(run)
   expect(run.exitCode).toBe(1)
   for (const pattern of patterns) expect(message).toMatch(pattern)
@@ -235,12 +222,7 @@ describe('missing required inputs, for every command in the registry', () => {
     // A control for the cases above: with nothing dropped, no InputError about a missing input.
     for (const command of COMMANDS.filter(c => c.required.length > 0 && !c.mutates)) {
       emulator.resetStats()
-      const run = await runAction({
-        'api-url': emulator.url,
-        'access-token': emulator.token,
-        command: command.name,
-        ...requiredInputs(command)
-      })
+      const run = await emulator.run({ command: command.name, ...requiredInputs(command) })
       const message = failureMessage(run)
       for (const key of command.required)
         expect(message).not.toContain(`Input '${COMMAND_INPUTS[key].name}': is required`)

@@ -7,7 +7,7 @@ import { PulumiCloud } from '../../src/api/client.js'
 import { PulumiApiError, ResponseFormatError, TimeoutError } from '../../src/api/errors.js'
 import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../../src/api/retry.js'
 import type { RunningEmulator } from '../../emulator/index.js'
-import { requestsTo, withEmulator } from './harness.js'
+import { requestsTo, withEmulator } from '../support/emulator.js'
 
 const FAST: RetryPolicy = { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 }
 const AUDIT = '/api/orgs/acme/auditlogs'

@@ -5,19 +5,10 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runDist } from '../support/action.js'
-import {
-  connection,
-  expectNoStackTrace,
-  expectedBody,
-  failureMessage,
-  filesIn,
-  requestsTo,
-  requireDist,
-  sha256,
-  sha256File,
-  withEmulator
-} from './harness.js'
+import type { RunningEmulator } from '../../emulator/index.js'
+import { failureMessage, requireDist, runDist, type ActionRun } from '../support/action.js'
+import { connection, requestsTo, withEmulator } from '../support/emulator.js'
+import { expectNoStackTrace, expectedBody, filesIn, sha256, sha256File } from './harness.js'
 
 const BIG = { generate: { stateBytes: 2_000_000 } }
 const BIG_EXPORT = '/api/stacks/acme/big/state/export'
@@ -27,6 +18,16 @@ beforeAll(requireDist)
 
 async function outputDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'pca-faults-'))
+}
+
+/** export-audit-logs through the bundled action, into `directory`/audit.csv. */
+function exportAuditLogs(emulator: RunningEmulator, directory: string): Promise<ActionRun> {
+  return runDist({
+    ...connection(emulator),
+    command: 'export-audit-logs',
+    organization: 'acme',
+    path: join(directory, 'audit.csv')
+  })
 }
 
 describe('export-stack download faults (bundled action)', () => {
@@ -127,12 +128,7 @@ describe('export-audit-logs gzip faults (bundled action)', () => {
         emulator.addFault({ method: 'GET', path: AUDIT_EXPORT, kind, count: -1 })
         const directory = await outputDir()
 
-        const run = await runDist({
-          ...connection(emulator),
-          command: 'export-audit-logs',
-          organization: 'acme',
-          path: join(directory, 'audit.csv')
-        })
+        const run = await exportAuditLogs(emulator, directory)
 
         expect(run.exitCode).toBe(1)
         const message = failureMessage(run)
@@ -149,12 +145,7 @@ describe('export-audit-logs gzip faults (bundled action)', () => {
   test.concurrent('the same export without faults succeeds (control)', async () => {
     await withEmulator({}, async emulator => {
       const directory = await outputDir()
-      const run = await runDist({
-        ...connection(emulator),
-        command: 'export-audit-logs',
-        organization: 'acme',
-        path: join(directory, 'audit.csv')
-      })
+      const run = await exportAuditLogs(emulator, directory)
       expect(failureMessage(run)).toBe('')
       expect(Number(run.outputs.count)).toBeGreaterThan(0)
       expect(await filesIn(directory)).toEqual(['audit.csv'])

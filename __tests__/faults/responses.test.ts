@@ -4,15 +4,9 @@
  * right result or one clear message, never a stack trace or an endless loop.
  */
 import type { FaultRule } from '../../emulator/index.js'
-import { runDist } from '../support/action.js'
-import {
-  connection,
-  expectNoStackTrace,
-  failureMessage,
-  requestsTo,
-  requireDist,
-  withEmulator
-} from './harness.js'
+import { failureMessage, requireDist, runDist } from '../support/action.js'
+import { connection, requestsTo, withEmulator } from '../support/emulator.js'
+import { expectNoStackTrace } from './harness.js'
 
 const AUDIT = '/api/orgs/acme/auditlogs'
 const MANY_EVENTS = { generate: { auditEvents: 350 } }

@@ -2,15 +2,9 @@
  * Writes through the bundled action are sent exactly once: a 429 or 503 answer is reported
  * (naming the request and saying it was not retried), never replayed blindly.
  */
-import { runDist } from '../support/action.js'
-import {
-  connection,
-  expectNoStackTrace,
-  failureMessage,
-  requestsTo,
-  requireDist,
-  withEmulator
-} from './harness.js'
+import { failureMessage, requireDist, runDist } from '../support/action.js'
+import { connection, requestsTo, withEmulator } from '../support/emulator.js'
+import { expectNoStackTrace } from './harness.js'
 
 const PROD = '/api/stacks/acme/website/prod'
 

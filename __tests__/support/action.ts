@@ -4,6 +4,7 @@
  * exercises src/); `runDist` spawns `node dist/index.js` (exactly what the runner executes).
  */
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -11,6 +12,11 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const DIST = join(ROOT, 'dist', 'index.js')
+
+/** The bundled action must exist; a missing dist/ is a setup problem, not a passing test. */
+export function requireDist(): void {
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run bundle\` first.`)
+}
 
 export interface ActionRun {
   /** 0 on success, 1 when the step failed (core.setFailed). */
@@ -124,6 +130,11 @@ export async function runDist(
   })
 }
 
+/** process.exitCode as a number (read in a function, where TypeScript keeps its full type). */
+function currentExitCode(): number {
+  return Number(process.exitCode ?? 0)
+}
+
 /** Runs src/main.ts's run() in this process with the same files and variables. */
 export async function runAction(
   inputs: Record<string, string>,
@@ -143,10 +154,10 @@ export async function runAction(
   )
   let stdout = ''
   const write = process.stdout.write.bind(process.stdout)
-  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+  process.stdout.write = (chunk: string | Uint8Array): boolean => {
     stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
     return true
-  }) as typeof process.stdout.write
+  }
   let exitCode: number
   try {
     const { run } = await import('../../src/main.js')
@@ -156,7 +167,7 @@ export async function runAction(
     core.summary.emptyBuffer()
     process.exitCode = 0
     await run()
-    exitCode = Number(process.exitCode ?? 0)
+    exitCode = currentExitCode()
   } finally {
     process.stdout.write = write
     process.exitCode = savedExitCode
@@ -165,4 +176,23 @@ export async function runAction(
     Object.assign(process.env, saved)
   }
   return collect(runnerTemp, outputFile, summaryFile, exitCode, stdout, '')
+}
+
+/** The `::error::` line(s) core.setFailed printed, decoded ('' when the run did not fail). */
+export function failureMessage(run: ActionRun): string {
+  return run.stdout
+    .split('\n')
+    .filter(line => line.startsWith('::error::'))
+    .map(line => decodeCommand(line.slice('::error::'.length)))
+    .join('\n')
+}
+
+function decodeCommand(value: string): string {
+  return value.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%')
+}
+
+/** Expects the run to have failed and returns its first `::error::` line as printed. */
+export function failure(run: ActionRun): string {
+  expect(run.exitCode).toBe(1)
+  return run.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
 }

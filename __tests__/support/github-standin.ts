@@ -3,8 +3,8 @@
  * (list with Link-header pages, create, update) and GraphQL `viewer { login }`. It records
  * every call and can answer writes with 403, as GitHub does for a fork's read-only token.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { startLoopbackServer } from './loopback.js'
 
 export interface StandinComment {
   id: number
@@ -165,20 +165,11 @@ export async function startGitHubStandin(
     reply(res, 404, { message: 'Not Found' })
   }
 
-  const server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       reply(res, 500, { message: String(error) })
     })
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  standin.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return Object.assign(standin, {
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      })
-  })
+  standin.url = server.url
+  return Object.assign(standin, { close: server.close })
 }

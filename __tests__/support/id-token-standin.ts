@@ -4,8 +4,8 @@
  * ${ACTIONS_ID_TOKEN_REQUEST_TOKEN}` and expects `{"value": "<jwt>"}`. The JWT is unsigned:
  * the emulator checks claims (iss, aud, exp), not signatures.
  */
-import { createServer, type Server } from 'node:http'
 import { randomBytes } from 'node:crypto'
+import { startLoopbackServer } from './loopback.js'
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
 
@@ -41,7 +41,7 @@ export async function startIdTokenStandin(options: StandinOptions = {}): Promise
   const requestToken = `runtime-${randomBytes(8).toString('hex')}`
   const requests: IdTokenRequest[] = []
   const issued: string[] = []
-  const server: Server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://standin')
     const audience = url.searchParams.get('audience')
     requests.push({ audience, authorization: req.headers.authorization })
@@ -70,23 +70,14 @@ export async function startIdTokenStandin(options: StandinOptions = {}): Promise
     res.writeHead(200, { 'Content-Type': 'application/json' })
     res.end(JSON.stringify({ count: 1, value: jwt }))
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
   return {
     env: {
       // The runner's URL already has a query; core appends `&audience=`.
-      ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/_apis/idtoken?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${server.url}/_apis/idtoken?api-version=2.0`,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken
     },
     requests,
     issued,
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      })
+    close: server.close
   }
 }

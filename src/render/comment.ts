@@ -1,5 +1,5 @@
 /** The body of a sticky pull request comment: a hidden marker naming the stack, then markdown. */
-import { link } from './markdown.js'
+import { limitCharacters, link } from './markdown.js'
 
 /** GitHub refuses an issue comment body over 65,536 characters. */
 export const MAX_COMMENT_CHARACTERS = 65_536
@@ -24,21 +24,6 @@ export function commentBody(
     ? `> **Note:** this comment was cut to fit GitHub’s ${maxCharacters.toLocaleString('en-US')}-character limit; ${link('the job summary', summaryUrl)} has everything.`
     : `> **Note:** this comment was cut to fit GitHub’s ${maxCharacters.toLocaleString('en-US')}-character limit; the job summary has everything.`
   return `${marker}\n${limitCharacters(markdown, maxCharacters - marker.length - 1, note)}`
-}
-
-/**
- * Cuts markdown at a line boundary so it fits in `maxCharacters` (UTF-16 code units, as
- * GitHub counts) with the note appended. A line is never split, so a table row or a link
- * is either whole or gone; a surrogate pair is never split either.
- */
-export function limitCharacters(markdown: string, maxCharacters: number, note: string): string {
-  if (markdown.length <= maxCharacters) return markdown
-  const budget = Math.max(0, maxCharacters - note.length - 4)
-  let cut = markdown.slice(0, budget)
-  const lastNewline = cut.lastIndexOf('\n')
-  if (lastNewline > 0) cut = cut.slice(0, lastNewline)
-  else if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1)
-  return `${cut}\n\n${note}\n`
 }
 
 /** Where the whole job summary of this run is: the run's page. */

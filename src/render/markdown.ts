@@ -34,9 +34,8 @@ export function code(value: string): string {
   const fence = '`'.repeat(
     (clean.match(/`+/g) ?? []).reduce((max, run) => Math.max(max, run.length), 0) + 1
   )
-  return `${fence}${clean.includes('`') ? ` ${clean} ` : clean}${fence}`
-    .replace(/\|/g, '\\|')
-    .replace(/</g, '&lt;')
+  // HTML is inert inside a code span; only a table's `|` needs escaping.
+  return `${fence}${clean.includes('`') ? ` ${clean} ` : clean}${fence}`.replace(/\|/g, '\\|')
 }
 
 export function table(headers: string[], rows: string[][]): string {
@@ -78,13 +77,27 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit] ?? 'GiB'}`
 }
 
-/** Cuts text at a line boundary under `maxBytes`, saying so visibly. */
+/**
+ * Ends a cut-off prefix at its last whole line (a table row or a link is either whole or
+ * gone), drops a half character at the cut, and appends the visible note.
+ */
+function endAtLine(prefix: string, note: string): string {
+  const lastNewline = prefix.lastIndexOf('\n')
+  const whole =
+    lastNewline > 0 ? prefix.slice(0, lastNewline) : prefix.replace(/[\uD800-\uDBFF\uFFFD]$/, '')
+  return `${whole}\n\n${note}\n`
+}
+
+/** Cuts markdown to at most `maxBytes` of UTF-8 (GitHub's job summary limit), saying so. */
 export function limitBytes(markdown: string, maxBytes: number, note: string): string {
   if (Buffer.byteLength(markdown) <= maxBytes) return markdown
-  const budget = maxBytes - Buffer.byteLength(note) - 16
-  let cut = Buffer.from(markdown).subarray(0, Math.max(0, budget)).toString('utf8')
-  // A partial UTF-8 sequence decodes as U+FFFD; drop it with the partial line.
-  const lastNewline = cut.lastIndexOf('\n')
-  if (lastNewline > 0) cut = cut.slice(0, lastNewline)
-  return `${cut.replace(/\uFFFD$/, '')}\n\n${note}\n`
+  const budget = Math.max(0, maxBytes - Buffer.byteLength(note) - 4)
+  // A UTF-8 sequence cut in two decodes as U+FFFD, which endAtLine drops.
+  return endAtLine(Buffer.from(markdown).subarray(0, budget).toString('utf8'), note)
+}
+
+/** Cuts markdown to at most `maxCharacters` UTF-16 units (GitHub's comment limit), saying so. */
+export function limitCharacters(markdown: string, maxCharacters: number, note: string): string {
+  if (markdown.length <= maxCharacters) return markdown
+  return endAtLine(markdown.slice(0, Math.max(0, maxCharacters - note.length - 4)), note)
 }
