@@ -51,7 +51,6 @@ describe('DeploymentScanner', () => {
     size => {
       const facts = scanInChunks(deployment, () => new DeploymentScanner(), size)
       expect(facts.resourceCount).toBe(3)
-      expect(facts.schemaVersion).toBe(3)
       expect(facts.stackOutputs).toEqual({
         url: 'https://example.com',
         password: {
@@ -67,8 +66,7 @@ describe('DeploymentScanner', () => {
       scanInChunks('{"version":3,"deployment":{"manifest":{}}}', () => new DeploymentScanner(), 5)
     ).toEqual({
       resourceCount: 0,
-      stackOutputs: {},
-      schemaVersion: 3
+      stackOutputs: {}
     })
   })
 })

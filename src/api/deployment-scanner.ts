@@ -5,8 +5,6 @@ export interface DeploymentFacts {
   resourceCount: number
   /** Outputs of the root `pulumi:pulumi:Stack` resource (secrets stay ciphertext). */
   stackOutputs: Record<string, unknown>
-  /** The checkpoint schema version (`version` at the top level). */
-  schemaVersion: number | undefined
 }
 
 const QUOTE = 0x22
@@ -16,7 +14,6 @@ const CLOSE_OBJECT = 0x7d
 const OPEN_ARRAY = 0x5b
 const CLOSE_ARRAY = 0x5d
 const COMMA = 0x2c
-const COLON = 0x3a
 const STACK_TYPE = 'pulumi:pulumi:Stack'
 
 /**
@@ -36,8 +33,6 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
   private resourceCount = 0
   private stackOutputs: Record<string, unknown> | undefined
   private captured: Buffer[] | undefined
-  private versionDigits = ''
-  private readingVersion = false
 
   write(chunk: Buffer): void {
     let captureFrom = this.captured ? 0 : -1
@@ -97,7 +92,6 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
           break
         case CLOSE_OBJECT:
         case CLOSE_ARRAY:
-          this.finishVersion()
           this.depth--
           if (this.depth === 3 && this.captured && this.inResources()) {
             this.captured.push(chunk.subarray(captureFrom, i + 1))
@@ -107,15 +101,8 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
           }
           break
         case COMMA:
-          this.finishVersion()
           this.expectKey = !this.arrays[this.depth - 1]
           break
-        case COLON:
-          this.readingVersion = this.depth === 1 && this.keys[0] === 'version'
-          break
-        default:
-          if (this.readingVersion && byte !== undefined && byte >= 0x30 && byte <= 0x39)
-            this.versionDigits += String.fromCharCode(byte)
       }
     }
     if (this.captured && captureFrom >= 0) this.captured.push(chunk.subarray(captureFrom))
@@ -124,13 +111,8 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
   finish(): DeploymentFacts {
     return {
       resourceCount: this.resourceCount,
-      stackOutputs: this.stackOutputs ?? {},
-      schemaVersion: this.versionDigits === '' ? undefined : Number(this.versionDigits)
+      stackOutputs: this.stackOutputs ?? {}
     }
-  }
-
-  private finishVersion(): void {
-    this.readingVersion = false
   }
 
   /** True while reading the elements of the top-level deployment.resources array. */

@@ -136,8 +136,6 @@ export interface AuditLogEvent {
   user?: { name?: string; githubLogin?: string }
   tokenID?: string
   tokenName?: string
-  requireOrgAdmin?: boolean
-  requireStackAdmin?: boolean
 }
 
 export interface AuditLogsResponse {

@@ -56,11 +56,7 @@ const exportStack = defineCommand({
     const saved = await context.api.download(apiPath, {}, destination, {
       inspector: () => new DeploymentScanner()
     })
-    const facts = saved.inspected ?? {
-      resourceCount: 0,
-      stackOutputs: {},
-      schemaVersion: undefined
-    }
+    const facts = saved.inspected ?? { resourceCount: 0, stackOutputs: {} }
     const record: ExportRecord = {
       stack: stackName(stack),
       path: saved.path,
