@@ -280,16 +280,28 @@ describe('list-webhooks', () => {
     expect(result.summary).toContain('| `ci-notifier` | CI notifier |')
   })
 
-  it("lists a stack's webhooks, the stack's organization winning over the input", async () => {
+  it("lists a stack's webhooks (organization may repeat the stack's)", async () => {
     const result = await run({
       command: 'list-webhooks',
-      organization: 'acme-labs',
+      organization: 'acme',
       stack: 'acme/website/prod'
     })
     expect(result.exitCode).toBe(0)
     expect(result.outputs.count).toBe('1')
     expect(emulator.requests[0]?.path).toBe('/api/stacks/acme/website/prod/hooks')
-    expect(result.stdout).toContain("::warning::Input 'organization' (acme-labs) differs")
+    expect(result.stdout).not.toContain('::warning::')
+  })
+
+  it("refuses an organization other than the stack's before any request", async () => {
+    const result = await run({
+      command: 'list-webhooks',
+      organization: 'acme-labs',
+      stack: 'acme/website/prod'
+    })
+    expect(failure(result)).toContain(
+      "Input 'stack': acme/website/prod is not in the organization acme-labs"
+    )
+    expect(emulator.requests).toEqual([])
   })
 
   it('needs organization or stack before any request', async () => {

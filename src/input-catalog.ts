@@ -5,6 +5,7 @@
  */
 import {
   InputError,
+  checkTagName,
   parseBoolean,
   parseChoice,
   parseExpiry,
@@ -12,6 +13,7 @@ import {
   parseInteger,
   parseList,
   parseName,
+  parsePathName,
   parsePermission,
   parseStacks,
   parseTags,
@@ -57,7 +59,7 @@ export const AUDIT_FORMATS = ['csv', 'cef'] as const
 export const WEBHOOK_FORMATS = ['raw', 'slack', 'ms_teams', 'pulumi_deployments'] as const
 export const ORG_ROLES = ['member', 'admin', 'billing-manager'] as const
 export const MEMBER_ACTIONS = ['add', 'remove', 'promote', 'demote'] as const
-export const GRANULARITIES = ['hourly', 'daily', 'weekly', 'monthly'] as const
+export const GRANULARITIES = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const
 export const TOKEN_FILTERS = ['active', 'expired', 'all'] as const
 export const TEAM_TYPES = ['pulumi', 'github'] as const
 export const OIDC_TOKEN_TYPES = ['organization', 'team', 'personal', 'runner'] as const
@@ -65,11 +67,24 @@ export const OIDC_TOKEN_TYPES = ['organization', 'team', 'personal', 'runner'] a
 export type AuditFormat = (typeof AUDIT_FORMATS)[number]
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]
 
-/** `format` means the audit export format or the webhook payload format, by command. */
-function parseFormat(raw: string, context: ParseContext): string {
-  return context.command === 'export-audit-logs'
-    ? parseChoice('format', raw, AUDIT_FORMATS)
-    : parseChoice('format', raw, WEBHOOK_FORMATS)
+export type Format = AuditFormat | WebhookFormat
+
+/** The audit export format of a parsed `format` (an InputError if it is a webhook format). */
+export function auditFormat(format: string): AuditFormat {
+  return parseChoice('format', format, AUDIT_FORMATS)
+}
+
+/** The webhook payload format of a parsed `format` (an InputError if it is an audit format). */
+export function webhookFormat(format: string): WebhookFormat {
+  return parseChoice('format', format, WEBHOOK_FORMATS)
+}
+
+/**
+ * `format` means the audit export format or the webhook payload format, by command; the
+ * command narrows the value with auditFormat or webhookFormat.
+ */
+function parseFormat(raw: string, context: ParseContext): Format {
+  return context.command === 'export-audit-logs' ? auditFormat(raw) : webhookFormat(raw)
 }
 
 /** Inputs every command reads. */
@@ -215,16 +230,12 @@ export const COMMAND_INPUTS = {
   updateId: spec(
     'update-id',
     'Update ID (default for list-update-events: the latest update).',
-    raw => {
-      if (!/^[A-Za-z0-9-]{1,64}$/.test(raw))
-        throw new InputError('update-id', `'${raw}' is not an update ID`)
-      return raw
-    }
+    raw => parsePathName('update-id', raw, /^[A-Za-z0-9-]{1,64}$/, 'an update ID')
   ),
   tagName: spec(
     'tag-name',
     'Tag name (delete-stack-tag; with tag-value, a list-stacks filter).',
-    text
+    raw => checkTagName('tag-name', raw)
   ),
   tagValue: spec('tag-value', 'Tag value to filter list-stacks by.', text),
   force: spec(
@@ -233,11 +244,9 @@ export const COMMAND_INPUTS = {
     bool('force'),
     'false'
   ),
-  username: spec('username', 'Pulumi user login.', raw => {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(raw))
-      throw new InputError('username', `'${raw}' is not a user login`)
-    return raw
-  }),
+  username: spec('username', 'Pulumi user login.', raw =>
+    parsePathName('username', raw, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'a user login')
+  ),
   role: spec(
     'role',
     'Organization role: member, admin or billing-manager (add-member default: member).',
@@ -276,16 +285,12 @@ export const COMMAND_INPUTS = {
     'create-token: 0 (never), unix seconds, an ISO date, or a duration such as 30d.',
     raw => parseExpiry('expires', raw)
   ),
-  tokenId: spec('token-id', 'Access token ID.', raw => {
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(raw))
-      throw new InputError('token-id', `'${raw}' is not a token ID`)
-    return raw
-  }),
-  webhook: spec('webhook', 'Webhook name.', raw => {
-    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(raw))
-      throw new InputError('webhook', `'${raw}' is not a webhook name`)
-    return raw
-  }),
+  tokenId: spec('token-id', 'Access token ID.', raw =>
+    parsePathName('token-id', raw, /^[A-Za-z0-9-]{1,64}$/, 'a token ID')
+  ),
+  webhook: spec('webhook', 'Webhook name.', raw =>
+    parsePathName('webhook', raw, /^[A-Za-z0-9_.-]{1,100}$/, 'a webhook name')
+  ),
   payloadUrl: spec('payload-url', 'Webhook payload URL (http or https).', raw =>
     parseHttpUrl('payload-url', raw)
   ),
@@ -298,7 +303,7 @@ export const COMMAND_INPUTS = {
   filters: spec('filters', 'Webhook event filters, one per line or comma-separated.', parseList),
   granularity: spec(
     'granularity',
-    'get-resource-summary: hourly, daily, weekly or monthly (default daily).',
+    'get-resource-summary: hourly, daily, weekly, monthly or yearly (default daily).',
     choice('granularity', GRANULARITIES)
   ),
   lookbackDays: spec(

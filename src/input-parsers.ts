@@ -25,6 +25,25 @@ const ORG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/
 const PROJECT_OR_STACK = /^[A-Za-z0-9_.-]{1,100}$/
 const WILDCARD_PART = /^[A-Za-z0-9_.*-]{1,100}$/
 
+/** `.` and `..` would be removed from a URL path and so address another resource. */
+export function isDotSegment(raw: string): boolean {
+  return raw === '.' || raw === '..'
+}
+
+/**
+ * A name used as one URL path segment (webhook, token ID, update ID, user login): `pattern`
+ * gives the allowed characters; `.` and `..` are refused whatever the pattern allows.
+ */
+export function parsePathName(input: string, raw: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(raw) || isDotSegment(raw)) {
+    throw new InputError(
+      input,
+      `'${raw}' is not ${what}${isDotSegment(raw) ? " ('.' and '..' are not names)" : ''}`
+    )
+  }
+  return raw
+}
+
 export function hasWildcard(pattern: StackPattern): boolean {
   return pattern.project.includes('*') || pattern.stack.includes('*')
 }
@@ -213,11 +232,12 @@ export function parseTags(input: string, raw: string): Record<string, string> {
   return tags
 }
 
-function checkTagName(input: string, name: string): string {
-  if (!/^[A-Za-z0-9_.:-]{1,40}$/.test(name)) {
+/** A tag name (also a URL path segment of delete-stack-tag, so never `.` or `..`). */
+export function checkTagName(input: string, name: string): string {
+  if (!/^[A-Za-z0-9_.:-]{1,40}$/.test(name) || isDotSegment(name)) {
     throw new InputError(
       input,
-      `tag name '${name}' is invalid (letters, digits, '_', '.', ':', '-'; at most 40 characters)`
+      `tag name '${name}' is invalid (letters, digits, '_', '.', ':', '-'; at most 40 characters; not '.' or '..')`
     )
   }
   return name

@@ -33,15 +33,6 @@ export interface Settings {
 
 const STACK_COMPLETING = ['organization', 'project'] as const
 
-const COMMON_DEFAULTS = {
-  summary: true,
-  timeoutSeconds: 60,
-  dryRun: false,
-  concurrency: 4,
-  failFast: false,
-  commentOnPr: false
-}
-
 /**
  * Reads and validates every input once, before any request: an unknown command, a
  * missing required input or a malformed value is an InputError naming the input.
@@ -74,9 +65,10 @@ export function readSettings(read: InputReader = readFromEnvironment): Settings 
     const spec = COMMAND_INPUTS[key]
     if (values[key] !== undefined) continue
     const raw = read(spec.name)
-    if (raw === '' || raw === spec.default) {
+    // No required input has an action.yml default (a test checks), so '' is the only "not set".
+    if (raw === '') {
       if (command.required.includes(key)) throw new InputError(spec.name, `is required by ${name}`)
-      if (raw === '') continue
+      continue
     }
     assign(values, key, spec.parse(raw, context))
   }
@@ -92,15 +84,40 @@ export function readSettings(read: InputReader = readFromEnvironment): Settings 
   return { command, common, values, ignored }
 }
 
+/**
+ * The value the runner passes for an unset input: its action.yml default. An expression
+ * default (`${{ github.token }}`) is the runner's to evaluate, so here it means no value.
+ */
+function literalDefault(spec: { default?: string }): string {
+  return spec.default === undefined || spec.default.includes('${{') ? '' : spec.default
+}
+
 function readCommon(read: InputReader, command: string): Settings['common'] {
   const common: CommonValues = {}
   const context: ParseContext = { command }
   for (const key of Object.keys(COMMON_INPUTS) as (keyof typeof COMMON_INPUTS)[]) {
     if (key === 'command') continue
-    const raw = read(COMMON_INPUTS[key].name)
-    if (raw !== '') assign(common, key, COMMON_INPUTS[key].parse(raw, context))
+    const spec = COMMON_INPUTS[key]
+    const raw = read(spec.name) || literalDefault(spec)
+    if (raw !== '') assign(common, key, spec.parse(raw, context))
   }
-  return { ...COMMON_DEFAULTS, ...common }
+  return withDefaults(common)
+}
+
+/** Narrows the common values to the ones action.yml defaults guarantee. */
+function withDefaults(common: CommonValues): Settings['common'] {
+  const { summary, timeoutSeconds, dryRun, concurrency, failFast, commentOnPr } = common
+  if (
+    summary === undefined ||
+    timeoutSeconds === undefined ||
+    dryRun === undefined ||
+    concurrency === undefined ||
+    failFast === undefined ||
+    commentOnPr === undefined
+  ) {
+    throw new Error('The input catalog lost an action.yml default of a common input')
+  }
+  return { ...common, summary, timeoutSeconds, dryRun, concurrency, failFast, commentOnPr }
 }
 
 /** Commands that take exactly one stack refuse several lines or wildcards up front. */

@@ -154,7 +154,11 @@ const BAD_VALUES: BadValue[] = [
     values: ['xml', 'teams'],
     expected: /raw, slack, ms_teams/
   },
-  { key: 'granularity', values: ['yearly', 'day'], expected: /hourly, daily, weekly, monthly/ },
+  {
+    key: 'granularity',
+    values: ['annually', 'day'],
+    expected: /hourly, daily, weekly, monthly, yearly/
+  },
   { key: 'role', values: ['owner', 'root'], expected: /member, admin, billing-manager/ },
   { key: 'permission', values: ['write-all', '104', 'none'], expected: /read, edit, admin/ },
   { key: 'memberAction', values: ['invite', 'delete'], expected: /add, remove, promote, demote/ },

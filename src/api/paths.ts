@@ -5,9 +5,22 @@ export interface StackRef {
   stack: string
 }
 
-/** Joins path segments, percent-encoding each one so names can never escape their segment. */
+/**
+ * Joins path segments, percent-encoding each one so names can never escape their segment.
+ * `.` and `..` survive encoding (and URL parsing removes them, even as `%2e%2e`), so they
+ * would address another resource: they are refused, whatever their origin.
+ */
 export function apiPath(...segments: (string | number)[]): string {
-  return `/api/${segments.map(segment => encodeURIComponent(String(segment))).join('/')}`
+  return `/api/${segments.map(segment => encodeSegment(String(segment), segments)).join('/')}`
+}
+
+function encodeSegment(segment: string, segments: (string | number)[]): string {
+  if (segment === '.' || segment === '..') {
+    throw new Error(
+      `'${segment}' cannot be a name in the API path /api/${segments.join('/')}: it would address another resource; check the names given to the action and returned by the service`
+    )
+  }
+  return encodeURIComponent(segment)
 }
 
 export function stackPath(ref: StackRef, ...rest: (string | number)[]): string {

@@ -1,4 +1,5 @@
 import { orgPath, stackName, stackPath, type StackRef } from '../api/paths.js'
+import { webhookFormat, type Format, type WebhookFormat } from '../input-catalog.js'
 import { InputError } from '../input-parsers.js'
 import {
   renderDeliveries,
@@ -9,7 +10,7 @@ import {
   renderWebhookUpdate,
   type FieldChange
 } from '../render/webhooks.js'
-import { defineCommand, type Command, type CommandContext, type CommandOutcome } from './types.js'
+import { defineCommand, type Command, type CommandOutcome } from './types.js'
 
 /** A webhook as sent and as returned (responses add hasSecret and secretCiphertext). */
 export interface Webhook {
@@ -46,27 +47,29 @@ export interface WebhookDelivery {
 interface HookScope {
   organization: string
   stack?: StackRef
-  /** `/api/orgs/{org}/hooks` or `/api/stacks/{o}/{p}/{s}/hooks` */
-  base: string
+  /** `/api/orgs/{org}/hooks/...` or `/api/stacks/{o}/{p}/{s}/hooks/...`, each segment encoded. */
+  path(...rest: string[]): string
   label: string
 }
 
 function scopeOf(
-  context: CommandContext,
   command: string,
   organization: string | undefined,
   stack: StackRef | undefined
 ): HookScope {
   if (stack !== undefined) {
+    // A stack webhook lives in the stack's organization; an organization input that says
+    // otherwise is a mistake (as for team permissions), caught before sending.
     if (organization !== undefined && organization !== stack.organization) {
-      context.warning(
-        `Input 'organization' (${organization}) differs from the stack's organization; the webhook belongs to ${stackName(stack)}.`
+      throw new InputError(
+        'stack',
+        `${stackName(stack)} is not in the organization ${organization}; drop 'organization' or give a stack of that organization`
       )
     }
     return {
       organization: stack.organization,
       stack,
-      base: stackPath(stack, 'hooks'),
+      path: (...rest) => stackPath(stack, 'hooks', ...rest),
       label: stackName(stack)
     }
   }
@@ -76,23 +79,38 @@ function scopeOf(
       `is required by ${command} (or set 'stack' for a stack webhook)`
     )
   }
-  return { organization, base: orgPath(organization, 'hooks'), label: organization }
+  return {
+    organization,
+    path: (...rest) => orgPath(organization, 'hooks', ...rest),
+    label: organization
+  }
 }
 
-/** The service only accepts the deployments format on stack (and environment) webhooks. */
-function checkFormat(scope: HookScope, format: string | undefined): void {
+/**
+ * The webhook payload format of the `format` input. The service only accepts the
+ * deployments format on stack (and environment) webhooks.
+ */
+function checkFormat(scope: HookScope, raw: Format | undefined): WebhookFormat | undefined {
+  const format = raw === undefined ? undefined : webhookFormat(raw)
   if (format === 'pulumi_deployments' && scope.stack === undefined) {
     throw new InputError(
       'format',
       "'pulumi_deployments' works only on stack webhooks; set 'stack' or choose raw, slack or ms_teams"
     )
   }
+  return format
 }
 
-/** A webhook safe to put in `result`: never a secret, even if a service echoed one. */
-function withoutSecret<T extends { secret?: string }>(hook: T): Omit<T, 'secret'> {
+/**
+ * A webhook safe to put in `result`: never a secret, even if a service echoed one, nor the
+ * secret's ciphertext (useless to a workflow, and not something to spread through logs).
+ */
+function withoutSecret<T extends { secret?: string; secretCiphertext?: string }>(
+  hook: T
+): Omit<T, 'secret' | 'secretCiphertext'> {
   const rest: T = { ...hook }
   delete rest.secret
+  delete rest.secretCiphertext
   return rest
 }
 
@@ -108,19 +126,19 @@ const createWebhook = defineCommand({
   mutates: true,
   outputs: { webhook: 'Name of the new webhook (for the other webhook commands).' },
   async run(context, inputs) {
-    const scope = scopeOf(context, 'create-webhook', inputs.organization, inputs.stack)
-    checkFormat(scope, inputs.format)
+    const scope = scopeOf('create-webhook', inputs.organization, inputs.stack)
+    const format = checkFormat(scope, inputs.format)
     const body: Webhook = {
       organizationName: scope.organization,
       displayName: inputs.displayName,
       payloadUrl: inputs.payloadUrl,
       active: inputs.active ?? true,
       ...(scope.stack ? { projectName: scope.stack.project, stackName: scope.stack.stack } : {}),
-      ...(inputs.format === undefined ? {} : { format: inputs.format }),
+      ...(format === undefined ? {} : { format }),
       ...(inputs.filters === undefined ? {} : { filters: inputs.filters }),
       ...(inputs.secret === undefined ? {} : { secret: inputs.secret })
     }
-    const created = await context.write<Webhook>('POST', scope.base, body)
+    const created = await context.write<Webhook>('POST', scope.path(), body)
     const shown = created ?? { ...withoutSecret(body), hasSecret: inputs.secret !== undefined }
     const outputs: CommandOutcome['outputs'] =
       created?.name === undefined ? {} : { webhook: created.name }
@@ -141,8 +159,8 @@ const listWebhooks = defineCommand({
   mutates: false,
   outputs: { count: 'Number of webhooks.' },
   async run(context, { organization, stack }) {
-    const scope = scopeOf(context, 'list-webhooks', organization, stack)
-    const hooks = await context.api.getJson<Webhook[]>(scope.base)
+    const scope = scopeOf('list-webhooks', organization, stack)
+    const hooks = await context.api.getJson<Webhook[]>(scope.path())
     const list = Array.isArray(hooks) ? hooks.map(withoutSecret) : []
     return {
       result: list,
@@ -161,10 +179,8 @@ const getWebhook = defineCommand({
   mutates: false,
   outputs: {},
   async run(context, { organization, stack, webhook }) {
-    const scope = scopeOf(context, 'get-webhook', organization, stack)
-    const hook = withoutSecret(
-      await context.api.getJson<Webhook>(`${scope.base}/${encodeURIComponent(webhook)}`)
-    )
+    const scope = scopeOf('get-webhook', organization, stack)
+    const hook = withoutSecret(await context.api.getJson<Webhook>(scope.path(webhook)))
     return { result: hook, summary: renderWebhook(scope.label, hook) }
   }
 })
@@ -183,16 +199,16 @@ const updateWebhook = defineCommand({
   mutates: true,
   outputs: {},
   async run(context, inputs) {
-    const scope = scopeOf(context, 'update-webhook', inputs.organization, inputs.stack)
-    const { displayName, payloadUrl, secret, active, format, filters } = inputs
+    const scope = scopeOf('update-webhook', inputs.organization, inputs.stack)
+    const { displayName, payloadUrl, secret, active, filters } = inputs
+    const format = checkFormat(scope, inputs.format)
     if ([displayName, payloadUrl, secret, active, format, filters].every(v => v === undefined)) {
       throw new InputError(
         'webhook',
         'update-webhook needs at least one of display-name, payload-url, secret, active, format, filters'
       )
     }
-    checkFormat(scope, format)
-    const path = `${scope.base}/${encodeURIComponent(inputs.webhook)}`
+    const path = scope.path(inputs.webhook)
     const current = await context.api.getJson<Webhook>(path)
     // The PATCH replaces the whole webhook, so every field the inputs leave out keeps its current value.
     const next: Webhook = {
@@ -250,8 +266,8 @@ const deleteWebhook = defineCommand({
   mutates: true,
   outputs: {},
   async run(context, { organization, stack, webhook }) {
-    const scope = scopeOf(context, 'delete-webhook', organization, stack)
-    await context.write('DELETE', `${scope.base}/${encodeURIComponent(webhook)}`)
+    const scope = scopeOf('delete-webhook', organization, stack)
+    await context.write('DELETE', scope.path(webhook))
     return {
       result: { scope: scope.label, webhook, deleted: !context.dryRun },
       summary: renderWebhookDeleted(scope.label, webhook, context.dryRun)
@@ -268,11 +284,8 @@ const pingWebhook = defineCommand({
   mutates: true,
   outputs: { status: "The endpoint's HTTP response code to the ping." },
   async run(context, { organization, stack, webhook }) {
-    const scope = scopeOf(context, 'ping-webhook', organization, stack)
-    const delivery = await context.write<WebhookDelivery>(
-      'POST',
-      `${scope.base}/${encodeURIComponent(webhook)}/ping`
-    )
+    const scope = scopeOf('ping-webhook', organization, stack)
+    const delivery = await context.write<WebhookDelivery>('POST', scope.path(webhook, 'ping'))
     if (delivery !== undefined && (delivery.responseCode < 200 || delivery.responseCode >= 300)) {
       context.warning(
         `The endpoint of webhook ${webhook} answered the ping with ${delivery.responseCode}; check its payload URL and that it accepts POST.`
@@ -297,9 +310,9 @@ const listWebhookDeliveries = defineCommand({
   mutates: false,
   outputs: { count: 'Number of deliveries.' },
   async run(context, { organization, stack, webhook }) {
-    const scope = scopeOf(context, 'list-webhook-deliveries', organization, stack)
+    const scope = scopeOf('list-webhook-deliveries', organization, stack)
     const deliveries = await context.api.getJson<WebhookDelivery[]>(
-      `${scope.base}/${encodeURIComponent(webhook)}/deliveries`
+      scope.path(webhook, 'deliveries')
     )
     const list = Array.isArray(deliveries) ? deliveries : []
     return {

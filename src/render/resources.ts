@@ -6,8 +6,14 @@ export const MAX_CHART_POINTS = 90
 
 const pad = (value: number | undefined): string => String(value ?? 0).padStart(2, '0')
 
-/** A bucket's label from the time fields the granularity filled in. */
-export function bucketLabel(bucket: ResourceCountSummary): string {
+/**
+ * A bucket's label: by the granularity asked for when known (a service that fills in more
+ * time fields than the period needs still gets `2025` for yearly, `2025-03` for monthly),
+ * otherwise from the time fields present.
+ */
+export function bucketLabel(bucket: ResourceCountSummary, granularity?: string): string {
+  if (granularity === 'yearly') return String(bucket.year)
+  if (granularity === 'monthly') return `${bucket.year}-${pad(bucket.month)}`
   if (bucket.weekNumber !== undefined) return `${bucket.year} W${pad(bucket.weekNumber)}`
   if (bucket.month === undefined) return String(bucket.year)
   const month = `${bucket.year}-${pad(bucket.month)}`
@@ -28,9 +34,15 @@ export function mermaidText(value: string): string {
 }
 
 /** A Mermaid xychart-beta (GitHub renders it) of resources under management per bucket. */
-export function renderResourceChart(organization: string, buckets: ResourceCountSummary[]): string {
+export function renderResourceChart(
+  organization: string,
+  buckets: ResourceCountSummary[],
+  granularity?: string
+): string {
   const shown = buckets.slice(-MAX_CHART_POINTS)
-  const labels = shown.map(bucket => `"${mermaidText(bucketLabel(bucket))}"`).join(', ')
+  const labels = shown
+    .map(bucket => `"${mermaidText(bucketLabel(bucket, granularity))}"`)
+    .join(', ')
   const values = shown.map(bucket => Math.max(0, Math.round(bucket.resources)))
   const top = Math.max(1, ...values)
   return [
@@ -61,13 +73,13 @@ export function renderResourceSummary(
   return (
     heading(3, title) +
     `Now: **${latest?.resources ?? 0}** resources.\n\n` +
-    renderResourceChart(organization, buckets) +
+    renderResourceChart(organization, buckets, granularity) +
     '\n' +
     note +
     table(
       ['Period', 'Resources', 'Resource hours'],
       buckets.map(bucket => [
-        cell(bucketLabel(bucket)),
+        cell(bucketLabel(bucket, granularity)),
         String(bucket.resources),
         bucket.resourceHours === undefined ? '' : String(bucket.resourceHours)
       ])

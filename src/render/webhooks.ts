@@ -20,9 +20,14 @@ export interface DeliveryView {
   responseCode: number
 }
 
+/** An identifier as code, or an empty cell when there is none (not a stray pair of backticks). */
+function codeOrEmpty(value: string | undefined): string {
+  return value === undefined || value === '' ? '' : code(value)
+}
+
 function hookRow(hook: WebhookView): string[] {
   return [
-    code(hook.name ?? ''),
+    codeOrEmpty(hook.name),
     cell(hook.displayName),
     cell(hook.payloadUrl),
     cell(hook.format ?? 'raw'),
@@ -90,7 +95,7 @@ function deliveryRow(delivery: DeliveryView): string[] {
     cell(delivery.requestUrl),
     String(delivery.responseCode),
     `${delivery.duration} ms`,
-    code(delivery.id)
+    codeOrEmpty(delivery.id)
   ]
 }
 
