@@ -301,17 +301,17 @@ describe('mutations', () => {
 
 describe('OIDC token exchange', () => {
   const form = (subject: string, audience = 'urn:pulumi:org:acme'): string =>
-    new URLSearchParams({
+    JSON.stringify({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       audience,
       subject_token: subject,
       subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
       requested_token_type: 'urn:pulumi:token-type:access_token:organization'
-    }).toString()
-  const post = (body: string): Promise<Response> =>
+    })
+  const post = (body: string, contentType = 'application/json'): Promise<Response> =>
     fetch(`${emu.url}/api/oauth/token`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { 'Content-Type': contentType },
       body
     })
 
@@ -348,6 +348,25 @@ describe('OIDC token exchange', () => {
     )
     expect(badAudience.status).toBe(400)
     expect(await badAudience.json()).toMatchObject({ error: 'invalid_request' })
+  })
+
+  it('insists on a JSON body, as the OpenAPI spec gives it', async () => {
+    const subject = jwt({
+      iss: 'https://token.actions.githubusercontent.com',
+      aud: 'urn:pulumi:org:acme',
+      exp: 4102444800
+    })
+    const fields = JSON.parse(form(subject)) as Record<string, string>
+    const asForm = await post(
+      new URLSearchParams(fields).toString(),
+      'application/x-www-form-urlencoded'
+    )
+    expect(asForm.status).toBe(400)
+    expect(await asForm.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: expect.stringContaining('must be application/json') as unknown
+    })
+    expect((await post(form(subject))).status).toBe(200)
   })
 })
 

@@ -34,8 +34,9 @@ function oidcInputs(extra: Record<string, string> = {}): Record<string, string> 
 const exchanges = (): typeof emulator.requests =>
   emulator.requests.filter(request => request.path === '/api/oauth/token')
 
-function formOf(body: string | undefined): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(body ?? ''))
+/** The exchange's JSON body (the emulator refuses any other content type with a 400). */
+function bodyOf(body: string | undefined): Record<string, unknown> {
+  return JSON.parse(body ?? 'null') as Record<string, unknown>
 }
 
 describe('OIDC login', () => {
@@ -54,7 +55,7 @@ describe('OIDC login', () => {
     expect(exchange?.method).toBe('POST')
     expect(exchange?.path).toBe('/api/oauth/token')
     expect(exchange?.authorization).toBeUndefined()
-    expect(formOf(exchange?.body)).toEqual({
+    expect(bodyOf(exchange?.body)).toEqual({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       audience: 'urn:pulumi:org:acme',
       subject_token: standin.issued[0],
@@ -90,10 +91,10 @@ describe('OIDC login', () => {
     )
 
     expect(run.exitCode).toBe(0)
-    expect(formOf(exchanges()[0]?.body)).toMatchObject({
+    expect(bodyOf(exchanges()[0]?.body)).toMatchObject({
       requested_token_type: 'urn:pulumi:token-type:access_token:team',
       scope: 'team:platform',
-      expiration: '600'
+      expiration: 600
     })
     const team = [...emulator.state.tokens.values()].find(
       token => token.kind === 'team' && token.team === 'platform'
@@ -198,8 +199,8 @@ describe('OIDC login', () => {
     expect(run.exitCode).toBe(0)
     expect(exchanges().map(request => request.status)).toEqual([503, 200])
     // Both attempts carried the same ID token: the exchange is idempotent.
-    expect(formOf(exchanges()[1]?.body).subject_token).toBe(
-      formOf(exchanges()[0]?.body).subject_token
+    expect(bodyOf(exchanges()[1]?.body).subject_token).toBe(
+      bodyOf(exchanges()[0]?.body).subject_token
     )
     expect(standin.requests).toHaveLength(1)
     expect(run.outputs['access-token-source']).toBe('oidc')
@@ -262,9 +263,42 @@ describe('exchangeIdToken', () => {
       count: 10
     })
     await expect(exchangeIdToken(request())).rejects.toThrow(
-      /OIDC token exchange at \/api\/oauth\/token failed after 4 attempt\(s\).*502.*retry later/
+      /OIDC token exchange at \/api\/oauth\/token failed: .*502.*\(gave up after 4 attempts\).*retry later/
     )
     expect(exchanges()).toHaveLength(4)
+  })
+
+  it('gives up on a 429 after retries and says it was rate limited, not to check the inputs', async () => {
+    emulator.addFault({
+      method: 'POST',
+      path: '/api/oauth/token',
+      kind: 'status',
+      status: 429,
+      count: 10
+    })
+    const failure = exchangeIdToken(request())
+    await expect(failure).rejects.toThrow(/rate limited; retry later/)
+    await expect(failure).rejects.toThrow(/429.*\(gave up after 4 attempts\)/)
+    await expect(failure).rejects.not.toThrow(/oidc-\* inputs/)
+    expect(exchanges()).toHaveLength(4)
+  })
+
+  it('sends the OpenAPI JSON body, expiration as a number, and no Authorization', async () => {
+    const sent = { ...request(), scope: 'admin', expirationSeconds: 900 }
+    const token = await exchangeIdToken(sent)
+    expect(emulator.state.tokens.get(token.accessToken)?.kind).toBe('organization')
+    const [exchange] = exchanges()
+    expect(exchange?.status).toBe(200)
+    expect(exchange?.authorization).toBeUndefined()
+    expect(bodyOf(exchange?.body)).toEqual({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      audience: 'urn:pulumi:org:acme',
+      subject_token: sent.idToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      requested_token_type: 'urn:pulumi:token-type:access_token:organization',
+      scope: 'admin',
+      expiration: 900
+    })
   })
 
   it('keeps a path prefix of the API URL', async () => {

@@ -32,13 +32,27 @@ function globToRegExp(glob: string): RegExp {
 /**
  * Turns stack patterns into concrete stacks: plain names pass through untouched (no
  * request), wildcards are matched against list-stacks of the pattern's organization.
- * The order of the input is kept and duplicates are dropped.
+ * The order of the input is kept and duplicates are dropped. Patterns that need the same
+ * listing (two wildcard lines of one organization) share one walk of list-stacks.
  */
 export async function resolveStacks(
   api: PulumiCloud,
   patterns: StackPattern[]
 ): Promise<StackRef[]> {
   const found = new Map<string, StackRef>()
+  const walks = new Map<string, Promise<StackRef[]>>()
+  const listing = (organization: string, project: string | undefined): Promise<StackRef[]> => {
+    const key = JSON.stringify([organization, project])
+    let walk = walks.get(key)
+    if (walk === undefined) {
+      walk = collectStacks(
+        api,
+        project === undefined ? { organization } : { organization, project }
+      )
+      walks.set(key, walk)
+    }
+    return walk
+  }
   for (const pattern of patterns) {
     if (!hasWildcard(pattern)) {
       found.set(`${pattern.organization}/${pattern.project}/${pattern.stack}`, pattern)
@@ -46,9 +60,12 @@ export async function resolveStacks(
     }
     const project = globToRegExp(pattern.project)
     const stack = globToRegExp(pattern.stack)
-    const filter = pattern.project.includes('*') ? {} : { project: pattern.project }
+    const stacks = await listing(
+      pattern.organization,
+      pattern.project.includes('*') ? undefined : pattern.project
+    )
     let matched = 0
-    for await (const ref of listStacks(api, { organization: pattern.organization, ...filter })) {
+    for (const ref of stacks) {
       if (
         ref.organization !== pattern.organization ||
         !project.test(ref.project) ||
@@ -65,4 +82,13 @@ export async function resolveStacks(
     }
   }
   return [...found.values()]
+}
+
+async function collectStacks(
+  api: PulumiCloud,
+  filters: { organization: string; project?: string }
+): Promise<StackRef[]> {
+  const stacks: StackRef[] = []
+  for await (const ref of listStacks(api, filters)) stacks.push(ref)
+  return stacks
 }

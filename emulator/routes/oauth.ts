@@ -15,25 +15,20 @@ function oauthError(status: number, error: string, description: string): Reply {
   return json(status, { error, error_description: description })
 }
 
-/** Read the form or JSON body into a flat string map. */
+/** Read the JSON body into a flat string map (numbers such as `expiration` as text). */
 function fields(ctx: Ctx): Map<string, string> | undefined {
-  const type = (ctx.req.headers['content-type'] ?? '').toLowerCase()
-  const out = new Map<string, string>()
-  if (type.includes('application/json')) {
-    let v: unknown
-    try {
-      v = JSON.parse(ctx.body)
-    } catch {
-      return undefined
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined
-    for (const [k, x] of Object.entries(v)) {
-      if (typeof x === 'string') out.set(k, x)
-      else if (typeof x === 'number') out.set(k, String(x))
-    }
-    return out
+  let v: unknown
+  try {
+    v = JSON.parse(ctx.body)
+  } catch {
+    return undefined
   }
-  for (const [k, x] of new URLSearchParams(ctx.body)) out.set(k, x)
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined
+  const out = new Map<string, string>()
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x === 'string') out.set(k, x)
+    else if (typeof x === 'number') out.set(k, String(x))
+  }
   return out
 }
 
@@ -51,6 +46,15 @@ function decodeJwtPayload(jwt: string): Record<string, unknown> | undefined {
 }
 
 function exchange(ctx: Ctx): Reply {
+  // The OpenAPI spec gives the request body as application/json only: a form is refused.
+  const type = (ctx.req.headers['content-type'] ?? '').toLowerCase()
+  if (!type.includes('application/json')) {
+    return oauthError(
+      400,
+      'invalid_request',
+      `the request body must be application/json, not ${type || 'untyped'}`
+    )
+  }
   const f = fields(ctx)
   if (!f) return oauthError(400, 'invalid_request', 'request body could not be parsed')
   const get = (k: string): string => f.get(k) ?? ''

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http'
 import { dirname, join, basename } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
+import { createGunzip, type Gunzip } from 'node:zlib'
 import { NetworkError, ResponseFormatError, TimeoutError } from './errors.js'
 
 interface BodyContext {
@@ -44,13 +44,14 @@ export async function readBody(response: IncomingMessage, context: BodyContext):
 /**
  * Streams the body into a temp file beside `destination`, then renames it into place.
  * Bytes are hashed and inspected after decompression, so the sha256 is that of the file.
+ * A body with `Content-Encoding: gzip` is always decoded; with `gunzip`, one that starts with
+ * the gzip magic bytes is too, and any other body is saved as it came.
  */
 export async function saveBody<R>(
   response: IncomingMessage,
   destination: string,
   options: BodyContext & { gunzip: boolean; inspector: BodyInspector<R> | undefined }
 ): Promise<SavedBody<R>> {
-  await mkdir(dirname(destination), { recursive: true })
   const temp = join(
     dirname(destination),
     `.${basename(destination)}.${randomBytes(6).toString('hex')}.partial`
@@ -66,22 +67,70 @@ export async function saveBody<R>(
     }
   })
   const encoded = (response.headers['content-encoding'] ?? '').toLowerCase() === 'gzip'
-  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | Transform)[] = []
-  if (options.gunzip || encoded) stages.push(createGunzip())
+  const decode = encoded ? createGunzip() : options.gunzip ? gunzipWhenMagic() : undefined
   try {
-    await pipeline(
-      watchIdle(response, options),
-      ...(stages as [Transform]),
-      observe,
-      createWriteStream(temp)
-    )
+    await mkdir(dirname(destination), { recursive: true })
+    const body = watchIdle(response, options)
+    await (decode === undefined
+      ? pipeline(body, observe, createWriteStream(temp))
+      : pipeline(body, decode, observe, createWriteStream(temp)))
     const inspected = options.inspector?.finish()
     await rename(temp, destination)
     return { path: destination, bytes, sha256: hash.digest('hex'), inspected }
   } catch (error) {
-    await rm(temp, { force: true })
+    // The temp file may not exist (its directory could not be made): keep the first error.
+    await rm(temp, { force: true }).catch(() => undefined)
     throw classify(error, options)
   }
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b]
+
+/**
+ * Gunzips a body that starts with the gzip magic bytes and passes any other through, for
+ * services that send gzip without saying so and proxies that send it already decoded.
+ */
+function gunzipWhenMagic(): Transform {
+  let head: Buffer | undefined = Buffer.alloc(0)
+  let gunzip: Gunzip | undefined
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let data = chunk
+      if (head !== undefined) {
+        head = Buffer.concat([head, chunk])
+        if (head.length < GZIP_MAGIC.length) {
+          callback()
+          return
+        }
+        data = head
+        head = undefined
+        if (data[0] === GZIP_MAGIC[0] && data[1] === GZIP_MAGIC[1]) {
+          gunzip = createGunzip()
+          gunzip.on('data', (out: Buffer) => this.push(out))
+          gunzip.on('error', error => {
+            this.destroy(error)
+          })
+        }
+      }
+      if (gunzip === undefined) callback(null, data)
+      else
+        gunzip.write(data, () => {
+          callback()
+        })
+    },
+    flush(callback) {
+      // A body shorter than the magic is plain text.
+      if (head !== undefined && head.length > 0) this.push(head)
+      if (gunzip === undefined) {
+        callback()
+        return
+      }
+      gunzip.once('end', () => {
+        callback()
+      })
+      gunzip.end()
+    }
+  })
 }
 
 /** Passes the body through, failing when nothing arrives for `timeoutSeconds`. */
@@ -132,6 +181,19 @@ function consume(
   })
 }
 
+/** File system errors writing the download: the user's path or disk, not the service. */
+const WRITE_ERRORS = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ENOSPC',
+  'EDQUOT',
+  'EISDIR',
+  'ENOTDIR',
+  'EEXIST',
+  'EROFS'
+])
+
 function classify(error: unknown, context: BodyContext): Error {
   if (
     error instanceof TimeoutError ||
@@ -147,13 +209,10 @@ function classify(error: unknown, context: BodyContext): Error {
       `the gzip body is corrupt or truncated (${err.message})`
     )
   }
-  if (
-    err.code === 'ENOENT' ||
-    err.code === 'EACCES' ||
-    err.code === 'ENOSPC' ||
-    err.code === 'EISDIR'
-  ) {
-    return new Error(`Could not write the download for ${context.path}: ${err.message}`)
+  if (typeof err.code === 'string' && WRITE_ERRORS.has(err.code)) {
+    return new Error(
+      `Could not write the download for ${context.path}: ${err.message}. Check the input path, its permissions and free disk space.`
+    )
   }
   if (err.code === 'ECONNRESET' || err.message === 'aborted') {
     return new NetworkError(

@@ -1,7 +1,7 @@
 import { HttpClient } from '@actions/http-client'
 import type { IncomingMessage } from 'node:http'
 import { NetworkError, PulumiApiError, ResponseFormatError, TimeoutError } from './errors.js'
-import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry.js'
+import { DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryPolicy } from './retry.js'
 import { readBody, saveBody, type BodyInspector, type SavedBody } from './body.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
@@ -10,7 +10,10 @@ export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 export interface ClientOptions {
   /** API root such as https://api.pulumi.com; a path prefix (https://host/pulumi) is kept. */
   baseUrl: string
-  token: string
+  /** Absent for the OIDC token exchange, which authenticates by its body. */
+  token?: string
+  /** Defaults to the versioned Pulumi API media type. */
+  accept?: string
   userAgent: string
   timeoutSeconds: number
   debug?: (message: string) => void
@@ -54,24 +57,28 @@ export class PulumiCloud {
 
   /** Absolute URL for an API path; string concatenation keeps any prefix of the base URL. */
   url(path: string, query: Query = {}): string {
+    return `${this.base}${this.pathWithQuery(path, query)}`
+  }
+
+  /** The path with its query string, as dry-run plans and logs show a request. */
+  pathWithQuery(path: string, query: Query = {}): string {
     const params = new URLSearchParams()
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) params.append(key, String(value))
     }
     const search = params.toString()
-    return `${this.base}${path}${search ? `?${search}` : ''}`
+    return `${path}${search ? `?${search}` : ''}`
   }
 
   async getJson<T>(path: string, query: Query = {}): Promise<T> {
-    return this.withRetries('GET', path, async () => {
-      const response = await this.open('GET', path, query)
-      return parseJson<T>('GET', path, await readBody(response, this.bodyContext('GET', path)))
-    })
+    const value = await this.getOptionalJson<T>(path, query)
+    if (value === undefined) throw new ResponseFormatError('GET', path, 'the body was empty')
+    return value
   }
 
   /** A GET whose 204 (empty body) means "nothing to report": undefined instead of an error. */
   async getOptionalJson<T>(path: string, query: Query = {}): Promise<T | undefined> {
-    return this.withRetries('GET', path, async () => {
+    return withRetries(this.retry, this.debug, `GET ${path}`, async () => {
       const response = await this.open('GET', path, query)
       const text = await readBody(response, this.bodyContext('GET', path))
       return text.length === 0 ? undefined : parseJson<T>('GET', path, text)
@@ -88,6 +95,21 @@ export class PulumiCloud {
     const response = await this.open(method, path, query, body)
     const text = await readBody(response, this.bodyContext(method, path))
     return text.length === 0 ? undefined : parseJson<T>(method, path, text)
+  }
+
+  /** Every item of every page: `pick` takes a page's items, `next` its continuation token. */
+  async collect<P, I>(
+    path: string,
+    query: Query,
+    pick: (page: P) => I[] | undefined,
+    next: (page: P) => string | null | undefined
+  ): Promise<I[]> {
+    const items: I[] = []
+    for await (const page of this.pages<P>(path, query, next)) {
+      const picked = pick(page)
+      if (Array.isArray(picked)) items.push(...picked)
+    }
+    return items
   }
 
   /**
@@ -124,6 +146,9 @@ export class PulumiCloud {
   /**
    * Streams a GET body to `destination` atomically (temp file, then rename), hashing as it
    * goes; a failed attempt starts again from byte 0 and a final failure leaves no file.
+   * `gunzip`: the body may be gzip. It is decoded when Content-Encoding says gzip or it starts
+   * with the gzip magic bytes, and saved as is otherwise (a proxy or a self-hosted service may
+   * send it plain).
    */
   async download<R>(
     path: string,
@@ -131,7 +156,7 @@ export class PulumiCloud {
     destination: string,
     options: { gunzip?: boolean; inspector?: () => BodyInspector<R> } = {}
   ): Promise<SavedBody<R>> {
-    return this.withRetries('GET', path, async () => {
+    return withRetries(this.retry, this.debug, `GET ${path}`, async () => {
       const response = await this.open(
         'GET',
         path,
@@ -158,26 +183,6 @@ export class PulumiCloud {
     return { method, path, timeoutSeconds: this.options.timeoutSeconds }
   }
 
-  private async withRetries<T>(
-    method: string,
-    path: string,
-    attempt: () => Promise<T>
-  ): Promise<T> {
-    for (let failed = 0; ;) {
-      try {
-        return await attempt()
-      } catch (error) {
-        failed += 1
-        const delay = retryDelayMs(error, failed, this.retry)
-        if (delay === undefined) throw failed > 1 ? gaveUp(error, failed) : error
-        this.debug(
-          `${method} ${path}: ${(error as Error).message}; attempt ${failed + 1} in ${delay} ms`
-        )
-        await sleep(delay)
-      }
-    }
-  }
-
   /** Sends one request and returns a 2xx response; anything else becomes a typed error. */
   private async open(
     method: string,
@@ -191,11 +196,12 @@ export class PulumiCloud {
     const payload = body === undefined ? null : JSON.stringify(body)
     for (let redirects = 0; ; redirects++) {
       const sameOrigin = new URL(target).origin === origin
+      const token = this.options.token
       const headers: Record<string, string> = {
-        Accept: 'application/vnd.pulumi+8',
+        Accept: this.options.accept ?? 'application/vnd.pulumi+8',
         ...(payload === null ? {} : { 'Content-Type': 'application/json' }),
         // The token goes per request and only to the API's own origin, never to a redirect target elsewhere.
-        ...(sameOrigin ? { Authorization: `token ${this.options.token}` } : {}),
+        ...(sameOrigin && token !== undefined ? { Authorization: `token ${token}` } : {}),
         ...extraHeaders
       }
       this.debug(
@@ -284,24 +290,18 @@ function messageFromJson(text: string): string | undefined {
   }
 }
 
+/**
+ * A write's answer may hold a secret (create-token's tokenValue) not yet masked, so only a
+ * GET's malformed body is quoted; a write's is reported by its length alone.
+ */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape the API promises
 function parseJson<T>(method: string, path: string, text: string): T {
   try {
     return JSON.parse(text) as T
   } catch {
-    throw new ResponseFormatError(
-      method,
-      path,
-      `not valid JSON (${text.length} bytes starting ${JSON.stringify(text.slice(0, 40))})`
-    )
+    const start = method === 'GET' ? ` starting ${JSON.stringify(text.slice(0, 40))}` : ''
+    throw new ResponseFormatError(method, path, `not valid JSON (${text.length} bytes${start})`)
   }
-}
-
-/** The last error of a retried request, saying how many attempts were made. */
-function gaveUp(error: unknown, attempts: number): unknown {
-  if (error instanceof Error)
-    error.message = `${error.message} (gave up after ${attempts} attempts)`
-  return error
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

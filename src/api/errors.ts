@@ -87,7 +87,11 @@ function baseHint(error: PulumiApiError): string {
         ? 'Not found: check the organization, stack (org/project/stack) or name given, and that the token can see it.'
         : 'The server answered with a plain 404, not the Pulumi Cloud API: check api-url (it should be the API host, e.g. https://api.pulumi.com).'
     case 409:
-      return 'Conflict: another update may be in progress on this stack, or the thing already exists. Retry when the update finishes.'
+      // Under /api/stacks/ a conflict is mostly an update holding the stack; elsewhere
+      // (members, teams, webhooks, tokens) it means the thing being created exists already.
+      return error.path.startsWith('/api/stacks/')
+        ? 'Conflict: another update may be in progress on this stack (retry when it finishes), or the stack named already exists.'
+        : 'Conflict: it already exists (check the name or member given); remove or rename the existing one, or leave this step out.'
     case 429:
       return 'Rate limited by Pulumi Cloud; retry later or lower concurrency.'
     default:

@@ -44,3 +44,33 @@ export function retryDelayMs(
 export function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))
 }
+
+/**
+ * Runs `attempt` until it succeeds or fails for good (see retryDelayMs). The last error is
+ * thrown, saying how many attempts were made when there was more than one.
+ */
+export async function withRetries<T>(
+  policy: RetryPolicy,
+  debug: (message: string) => void,
+  label: string,
+  attempt: () => Promise<T>
+): Promise<T> {
+  for (let failed = 0; ;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      failed += 1
+      const delay = retryDelayMs(error, failed, policy)
+      if (delay === undefined) throw failed > 1 ? gaveUp(error, failed) : error
+      debug(`${label}: ${(error as Error).message}; attempt ${failed + 1} in ${delay} ms`)
+      await sleep(delay)
+    }
+  }
+}
+
+/** The last error of a retried request, saying how many attempts were made. */
+function gaveUp(error: unknown, attempts: number): unknown {
+  if (error instanceof Error)
+    error.message = `${error.message} (gave up after ${attempts} attempts)`
+  return error
+}

@@ -47,14 +47,12 @@ const listMembers = defineCommand({
   mutates: false,
   outputs: { count: 'Number of members.' },
   async run(context, { organization }) {
-    const members: OrganizationMember[] = []
-    for await (const page of context.api.pages<ListMembersResponse>(
+    const members = await context.api.collect<ListMembersResponse, OrganizationMember>(
       orgPath(organization, 'members'),
       { type: 'backend' },
-      p => p.continuationToken
-    )) {
-      if (Array.isArray(page.members)) members.push(...page.members)
-    }
+      page => page.members,
+      page => page.continuationToken
+    )
     return {
       result: members,
       outputs: { count: members.length },

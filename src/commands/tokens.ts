@@ -36,14 +36,12 @@ const listTokens = defineCommand({
   outputs: { count: 'Number of tokens.' },
   async run(context, { filter }) {
     const chosen = filter ?? 'active'
-    const tokens: AccessToken[] = []
-    for await (const page of context.api.pages<ListTokensResponse>(
+    const tokens = await context.api.collect<ListTokensResponse, AccessToken>(
       TOKENS,
       { filter: chosen },
-      p => p.continuationToken
-    )) {
-      if (Array.isArray(page.tokens)) tokens.push(...page.tokens)
-    }
+      page => page.tokens,
+      page => page.continuationToken
+    )
     return {
       result: tokens,
       outputs: { count: tokens.length },
