@@ -14,6 +14,16 @@ function auditOf(org: string) {
   return emulator.state.audit.get(org) ?? []
 }
 
+/** The events list-audit-logs streamed to its result file (`result` holds only the count). */
+async function listedEvents(result: { outputs: Record<string, string> }): Promise<ListedEvent[]> {
+  const file = JSON.parse(await readFile(result.outputs['result-file'] ?? '', 'utf8')) as {
+    count: number
+    events: ListedEvent[]
+  }
+  expect(file.count).toBe(file.events.length)
+  return file.events
+}
+
 interface ListedEvent {
   timestamp: number
   event: string
@@ -27,7 +37,7 @@ describe('list-audit-logs', () => {
     const expected = auditOf('acme')
     expect(expected.length).toBeGreaterThan(0)
     expect(result.outputs.count).toBe(String(expected.length))
-    const events = JSON.parse(result.outputs.result ?? '') as ListedEvent[]
+    const events = await listedEvents(result)
     expect(events.map(e => e.event)).toEqual(expected.map(e => e.event))
     const times = events.map(e => e.timestamp)
     expect(times).toEqual([...times].sort((a, b) => b - a))
@@ -69,7 +79,7 @@ describe('list-audit-logs', () => {
     expect(result.exitCode).toBe(0)
     const expected = auditOf('acme').filter(e => e.login === 'bob' && e.event === 'Stack Created')
     expect(expected.length).toBeGreaterThan(0)
-    const events = JSON.parse(result.outputs.result ?? '') as ListedEvent[]
+    const events = await listedEvents(result)
     expect(events).toHaveLength(expected.length)
     expect(events.every(e => e.user?.githubLogin === 'bob')).toBe(true)
     const query = new URLSearchParams(emulator.requests[0]?.query)

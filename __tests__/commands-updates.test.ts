@@ -2,6 +2,7 @@
  * Update commands over real HTTP against the emulator: list-updates, get-update,
  * list-previews and list-update-events.
  */
+import { readFile } from 'node:fs/promises'
 import { useEmulator } from './support/emulator.js'
 
 const emulator = useEmulator()
@@ -122,8 +123,9 @@ describe('get-update', () => {
     )
   })
 
-  it('does not wait for the events of an update still running', async () => {
+  it('summarises the events so far of an update still running, without waiting for more', async () => {
     const busy = emulator.state.getStack('acme', 'website', 'busy')
+    const active = busy?.updates.find(u => u.updateID === busy.activeUpdate)
     const result = await run({
       command: 'get-update',
       stack: 'acme/website/busy',
@@ -131,7 +133,9 @@ describe('get-update', () => {
     })
     expect(result.exitCode).toBe(0)
     expect(result.outputs.status).toBe('running')
-    expect(emulator.requests.some(r => r.path.endsWith('/events'))).toBe(false)
+    expect(result.outputs.count).toBe(String(active?.events.length))
+    // The second page brings nothing new under the same token: reading stops there.
+    expect(emulator.requests.filter(r => r.path.endsWith('/events'))).toHaveLength(2)
     expect(result.summary).toContain('still running')
   })
 
@@ -201,8 +205,14 @@ describe('list-update-events', () => {
     expect(result.outputs['update-id']).toBe(latest?.updateID)
     expect(result.outputs.count).toBe(String(latest?.events.length))
     expect(result.outputs.status).toBe('succeeded')
-    const outcome = JSON.parse(result.outputs.result ?? '') as { events: unknown[] }
-    expect(outcome.events).toEqual(latest?.events)
+    const outcome = JSON.parse(result.outputs.result ?? '') as Record<string, unknown>
+    expect(outcome).toMatchObject({ updateId: latest?.updateID, count: latest?.events.length })
+    expect(outcome).not.toHaveProperty('events')
+    // The events themselves are streamed to the result file, after the same digest.
+    const file = JSON.parse(await readFile(result.outputs['result-file'] ?? '', 'utf8')) as {
+      events: unknown[]
+    }
+    expect(file.events).toEqual(latest?.events)
     expect(result.summary).toContain('#### Resource changes')
   })
 

@@ -125,7 +125,7 @@ describe('dry-run', () => {
       ...emulator.connection()
     })
     expect(run.exitCode).toBe(0)
-    expect(run.outputs['dry-run']).toBeUndefined()
+    expect(run.outputs['dry-run']).toBe('false')
     expect(run.summary).not.toContain('Dry run')
     expect((JSON.parse(run.outputs.result ?? '{}') as { orgName?: string }).orgName).toBe('acme')
   })
@@ -138,7 +138,7 @@ describe('dry-run', () => {
         ...connection(own)
       })
       expect(run.exitCode).toBe(0)
-      expect(run.outputs['dry-run']).toBeUndefined()
+      expect(run.outputs['dry-run']).toBe('false')
       expect(
         own.requests.filter(request => WRITES.has(request.method)).map(r => `${r.method} ${r.path}`)
       ).toEqual(['DELETE /api/stacks/acme/website/prod/tags/owner'])

@@ -46,7 +46,7 @@ export async function execute(
     query?: Query
   ): Promise<T | undefined> => {
     if (dryRun) {
-      const target = api.url(path, query).slice(api.url('').length)
+      const target = api.pathWithQuery(path, query)
       const request: PlannedRequest =
         body === undefined
           ? { method, path: target }

@@ -324,6 +324,7 @@ export const COMMON_OUTPUTS: Record<string, string> = {
     'The result as compact JSON (left out, with a warning, when too large for a step output).',
   'result-file': 'Path of a JSON file holding the full result.',
   'access-token-source': 'Which login was used: input, env or oidc.',
-  'dry-run': 'true when dry-run kept a changing command from sending its requests.',
+  'dry-run':
+    'true when dry-run kept a changing command from sending its requests; false when it ran for real (read-only, or dry-run off).',
   'comment-url': 'URL of the pull request comment written or updated.'
 }

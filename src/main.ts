@@ -1,17 +1,18 @@
 import * as core from '@actions/core'
-import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PulumiCloud } from './api/client.js'
 import { stackName } from './api/paths.js'
 import { resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
+import { COMMANDS } from './commands/registry.js'
 import { execute, type Execution } from './execute.js'
 import { publishComments } from './github/pull-request.js'
 import { describeFailure } from './failure.js'
 import { readFromEnvironment, readSettings, type InputReader, type Settings } from './inputs.js'
 import { login } from './login.js'
+import { renderCommandFailure } from './render/failures.js'
 import { limitBytes } from './render/markdown.js'
+import { writeResultFile } from './result-file.js'
 import { USER_AGENT } from './version.js'
 
 /** GitHub caps one step output at 1 MiB; leave room for the delimiter lines. */
@@ -25,8 +26,9 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
   const rawToken = read('access-token')
   if (rawToken) core.setSecret(rawToken)
   let api: PulumiCloud | undefined
+  let settings: Settings | undefined
   try {
-    const settings = readSettings(read)
+    settings = readSettings(read)
     if (settings.values.secret) core.setSecret(settings.values.secret)
     for (const name of settings.ignored)
       core.warning(`Input '${name}' is not used by ${settings.command.name} and was ignored.`)
@@ -63,6 +65,8 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
         core.setSecret(secret)
       }
     })
+    // Workflows branch on it: false whenever requests were really sent (or only read).
+    if (!(settings.common.dryRun && settings.command.mutates)) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
     if (settings.common.commentOnPr) await commentOnPullRequest(settings, execution)
     if (execution.failures.length > 0) {
@@ -76,19 +80,38 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       core.setFailed(`${execution.failures.length} stack(s) failed:\n${lines.join('\n')}${skipped}`)
     }
   } catch (error) {
-    core.setFailed(describeFailure(error))
+    const message = describeFailure(error)
+    core.setFailed(message)
+    if (settings?.common.summary) await summariseFailure(settings, message)
   } finally {
     api?.dispose()
   }
 }
 
-/** Commands whose outcome carries a compact render for the pull request comment. */
-const COMMENTING_COMMANDS = new Set(['list-previews', 'list-update-events', 'get-update'])
+/** A failed run still leaves a job summary saying what failed; writing it must not mask that. */
+async function summariseFailure(settings: Settings, message: string): Promise<void> {
+  try {
+    const stacks = settings.values.stack?.map(stackName) ?? []
+    await core.summary
+      .addRaw(
+        limitBytes(
+          renderCommandFailure(settings.command.name, stacks, message),
+          MAX_SUMMARY_BYTES,
+          '…'
+        ),
+        true
+      )
+      .write()
+  } catch (error) {
+    core.warning(`The job summary could not be written: ${describeFailure(error)}`)
+  }
+}
 
 async function commentOnPullRequest(settings: Settings, execution: Execution): Promise<void> {
-  if (!COMMENTING_COMMANDS.has(settings.command.name)) {
+  if (settings.command.comments !== true) {
+    const commenting = COMMANDS.filter(command => command.comments === true).map(c => c.name)
     core.warning(
-      `comment-on-pr is ignored by ${settings.command.name}; it works with ${[...COMMENTING_COMMANDS].join(', ')}.`
+      `comment-on-pr is ignored by ${settings.command.name}; it works with ${commenting.join(', ')}.`
     )
     return
   }
@@ -109,27 +132,29 @@ async function commentOnPullRequest(settings: Settings, execution: Execution): P
   if (urls.length > 0) core.setOutput('comment-url', urls.join('\n'))
 }
 
+/** Sets an output unless it is too large for one (GitHub fails the step then); warns instead. */
+function setGuardedOutput(name: string, value: string, resultFile: string): void {
+  const bytes = Buffer.byteLength(value)
+  if (bytes <= MAX_OUTPUT_BYTES) {
+    core.setOutput(name, value)
+    return
+  }
+  core.warning(
+    `The output '${name}' is ${bytes} bytes, too large for a step output, and was left out; read the full result from the file in the output result-file (${resultFile}).`
+  )
+}
+
 async function publish(settings: Settings, execution: Execution, workDir: string): Promise<void> {
   const { outcome } = execution
   if (outcome === undefined) return
-  for (const [name, value] of Object.entries(outcome.outputs ?? {})) {
-    core.setOutput(name, typeof value === 'string' ? value : String(value))
-  }
   const json = JSON.stringify(outcome.result ?? null)
-  await mkdir(workDir, { recursive: true })
-  const resultFile = join(
-    workDir,
-    `${settings.command.name}-${Date.now()}-${randomBytes(3).toString('hex')}.json`
-  )
-  await writeFile(resultFile, json)
+  // A command with a large result streamed it to its own file; `result` is its digest.
+  const resultFile =
+    outcome.resultFile ?? (await writeResultFile(workDir, settings.command.name, json))
   core.setOutput('result-file', resultFile)
-  if (Buffer.byteLength(json) <= MAX_OUTPUT_BYTES) {
-    core.setOutput('result', json)
-  } else {
-    core.warning(
-      `The result is ${Buffer.byteLength(json)} bytes, too large for a step output; read it from the file in the output result-file (${resultFile}).`
-    )
-  }
+  for (const [name, value] of Object.entries(outcome.outputs ?? {}))
+    setGuardedOutput(name, typeof value === 'string' ? value : String(value), resultFile)
+  setGuardedOutput('result', json, resultFile)
   if (settings.common.summary && outcome.summary !== '') {
     const note =
       '> **Note:** this summary was cut to fit GitHub’s 1 MiB limit; the full result is in the `result-file` output.'

@@ -3,6 +3,7 @@
  * stalls, malformed JSON and a plain-text 404 from a wrong api-url all end as either the
  * right result or one clear message, never a stack trace or an endless loop.
  */
+import { readFile } from 'node:fs/promises'
 import type { FaultRule } from '../../emulator/index.js'
 import { failureMessage, requireDist, runDist } from '../support/action.js'
 import { connection, requestsTo, withEmulator } from '../support/emulator.js'
@@ -38,9 +39,17 @@ describe('paged GET (bundled action)', () => {
         const calls = requestsTo(emulator, 'GET', /\/auditlogs$/)
         expect(calls.map(call => call.status).slice(0, 4)).toEqual([200, 503, 503, 200])
         expect(calls.filter(call => !call.query.includes('continuationToken='))).toHaveLength(1)
-        const events = JSON.parse(run.outputs.result ?? 'null') as unknown[]
+        // `result` holds the count and time range; the events are in the result file.
+        const eventsOf = async (action: typeof run): Promise<unknown[]> =>
+          (
+            JSON.parse(await readFile(action.outputs['result-file'] ?? '', 'utf8')) as {
+              events: unknown[]
+            }
+          ).events
+        const events = await eventsOf(run)
         expect(events.length).toBeGreaterThan(300)
         expect(new Set(events.map(event => JSON.stringify(event))).size).toBe(events.length)
+        expect(events).toEqual(await eventsOf(baseline))
         expect(run.outputs.result).toBe(baseline.outputs.result)
       })
     },

@@ -2,9 +2,15 @@ import { join, resolve } from 'node:path'
 import { orgPath } from '../api/paths.js'
 import { RecordCounter } from '../api/record-counter.js'
 import type { AuditLogEvent, AuditLogsResponse } from '../api/types.js'
-import { renderAuditExport, renderAuditLogs, type AuditRow } from '../render/audit.js'
+import {
+  MAX_AUDIT_ROWS,
+  renderAuditExport,
+  renderAuditLogs,
+  type AuditRow
+} from '../render/audit.js'
+import { streamResultFile } from '../result-file.js'
 import { defineCommand, type Command } from './types.js'
-import type { AuditFormat } from '../input-catalog.js'
+import { auditFormat } from '../input-catalog.js'
 
 const exportAuditLogs = defineCommand({
   name: 'export-audit-logs',
@@ -21,7 +27,7 @@ const exportAuditLogs = defineCommand({
     count: 'Number of events (CSV rows without the header, or CEF lines).'
   },
   async run(context, { organization, startTime, userFilter, format, path }) {
-    const chosen = (format ?? 'csv') as AuditFormat
+    const chosen = format === undefined ? 'csv' : auditFormat(format)
     const destination = resolve(
       path ?? join(context.workDir, `${organization}-audit-logs.${chosen}`)
     )
@@ -57,6 +63,7 @@ const listAuditLogs = defineCommand({
   optional: ['startTime', 'userFilter', 'eventFilter', 'maxEvents'],
   mutates: false,
   outputs: { count: 'Number of events returned.' },
+  // `result` holds the count and time range; the events are in the result file (`.events`).
   async run(context, { organization, startTime, userFilter, eventFilter, maxEvents }) {
     // The service needs a starting point: events older than now, unless start-time says otherwise.
     const query = {
@@ -64,26 +71,48 @@ const listAuditLogs = defineCommand({
       userFilter,
       eventFilter
     }
-    const events: AuditLogEvent[] = []
     const limit = maxEvents ?? Number.POSITIVE_INFINITY
-    for await (const page of context.api.pages<AuditLogsResponse>(
-      orgPath(organization, 'auditlogs'),
-      query,
-      p => p.continuationToken
-    )) {
-      for (const event of Array.isArray(page.auditLogEvents) ? page.auditLogEvents : []) {
-        if (events.length < limit) events.push(event)
+    const rows: AuditRow[] = []
+    // A hundred thousand events go straight to the result file, page by page; only the rows
+    // the summary shows are kept. The file is `result`'s fields plus `events`.
+    const { path, value: result } = await streamResultFile(
+      context.workDir,
+      'list-audit-logs',
+      async writer => {
+        let count = 0
+        let newest: number | undefined
+        let oldest: number | undefined
+        await writer.begin('{')
+        writer.key('events')
+        await writer.begin('[')
+        for await (const page of context.api.pages<AuditLogsResponse>(
+          orgPath(organization, 'auditlogs'),
+          query,
+          p => p.continuationToken
+        )) {
+          for (const event of Array.isArray(page.auditLogEvents) ? page.auditLogEvents : []) {
+            if (count >= limit) break
+            count++
+            await writer.value(event)
+            if (rows.length < MAX_AUDIT_ROWS) rows.push(auditRow(event))
+            newest = Math.max(newest ?? event.timestamp, event.timestamp)
+            oldest = Math.min(oldest ?? event.timestamp, event.timestamp)
+          }
+          // Stop paging once enough are collected: later pages would only be thrown away.
+          if (count >= limit) break
+        }
+        await writer.end()
+        const compact = {
+          organization,
+          count,
+          ...(newest === undefined ? {} : { newest }),
+          ...(oldest === undefined ? {} : { oldest })
+        }
+        await writer.fields(compact)
+        await writer.end()
+        return compact
       }
-      // Stop paging once enough are collected: later pages would only be thrown away.
-      if (events.length >= limit) break
-    }
-    const rows: AuditRow[] = events.map(event => ({
-      timestamp: event.timestamp,
-      user: event.user?.githubLogin ?? event.user?.name ?? '',
-      event: event.event,
-      description: event.description,
-      sourceIP: event.sourceIP ?? ''
-    }))
+    )
     const filters = [
       startTime === undefined ? '' : `before ${new Date(startTime * 1000).toISOString()}`,
       userFilter === undefined ? '' : `user ${userFilter}`,
@@ -91,11 +120,22 @@ const listAuditLogs = defineCommand({
       maxEvents === undefined ? '' : `at most ${maxEvents}`
     ].filter(Boolean)
     return {
-      result: events,
-      outputs: { count: events.length },
-      summary: renderAuditLogs(organization, rows, filters)
+      result,
+      resultFile: path,
+      outputs: { count: result.count },
+      summary: renderAuditLogs(organization, rows, filters, result.count)
     }
   }
 })
+
+function auditRow(event: AuditLogEvent): AuditRow {
+  return {
+    timestamp: event.timestamp,
+    user: event.user?.githubLogin ?? event.user?.name ?? '',
+    event: event.event,
+    description: event.description,
+    sourceIP: event.sourceIP ?? ''
+  }
+}
 
 export const auditCommands: Command[] = [exportAuditLogs, listAuditLogs]

@@ -1,25 +1,22 @@
 import type { PulumiCloud, Query, WriteMethod } from '../api/client.js'
 import type { StackRef } from '../api/paths.js'
+import type { Environment } from '../execute.js'
 import type { InputKey, InputValues } from '../input-catalog.js'
 
 export type CommandArea =
   'stacks' | 'updates' | 'members' | 'teams' | 'tokens' | 'webhooks' | 'audit' | 'resources'
 
-/** What a command may use: the API, and a `write` that dry-run turns into a plan. */
-export interface CommandContext {
+/**
+ * What a command may use: the API, a `write` that dry-run turns into a plan, and the
+ * runner environment (console URL, work directory, logging, and `mask` for secrets).
+ */
+export interface CommandContext extends Environment {
   api: PulumiCloud
   /** Sends a write once, or under dry-run records it and returns undefined. */
   write<T>(method: WriteMethod, path: string, body?: unknown, query?: Query): Promise<T | undefined>
   dryRun: boolean
   /** True when `stack` matched several stacks and this run is one of them. */
   multiStack: boolean
-  consoleUrl: string
-  /** A directory for default file locations (RUNNER_TEMP based). */
-  workDir: string
-  info(message: string): void
-  warning(message: string): void
-  /** Registers a value that must never be printed (core.setSecret). */
-  mask(secret: string): void
 }
 
 export interface CommandOutcome {
@@ -31,6 +28,12 @@ export interface CommandOutcome {
   summary: string
   /** Compact markdown per stack for the sticky pull request comment (comment-on-pr). */
   comment?: { stack: string; body: string }[]
+  /**
+   * A result file the command already wrote (streamed page by page, see src/result-file.ts),
+   * holding the full result; `result` is then a compact digest of it. Without it, main writes
+   * `result` to the result file.
+   */
+  resultFile?: string
 }
 
 /** A command's inputs: `stack` arrives resolved to one stack. */
@@ -49,6 +52,8 @@ export interface CommandSpec<R extends InputKey, O extends InputKey> {
   mutates: boolean
   /** `stack` may match several stacks; the command then runs once per stack. */
   perStack?: boolean
+  /** Its outcome carries `comment`, so comment-on-pr works with it. */
+  comments?: boolean
   /** Outputs besides `result` and `result-file`, with their descriptions. */
   outputs: Record<string, string>
   run(context: CommandContext, inputs: CommandInputs<R, O>): Promise<CommandOutcome>

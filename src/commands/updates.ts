@@ -7,45 +7,158 @@ import type {
   UpdateStatusResponse,
   UpdateSummary
 } from '../api/types.js'
-import { addEvents, emptyDigest, renderUpdate, type EventDigest } from '../render/events.js'
+import {
+  addEvents,
+  emptyDigest,
+  isPreviewKind,
+  renderUpdate,
+  type EventDigest,
+  type UpdateMeta
+} from '../render/events.js'
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
-import { defineCommand, type Command } from './types.js'
+import { streamResultFile } from '../result-file.js'
+import { defineCommand, type Command, type CommandContext } from './types.js'
 
 const DEFAULT_PAGE_SIZE = 10
 
+/** UpdateStatus values (GET …/update/{id}) of an update that may still produce events. */
+const UNFINISHED_STATUSES = new Set(['not started', 'requested', 'running'])
+/** UpdateResult values (`info.result` in update and preview lists) of an unfinished update. */
+const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress'])
+
+/** Called with each page of events as it arrives, e.g. to stream them to the result file. */
+export type EventSink = (events: EngineEvent[]) => Promise<void>
+
 /**
- * Walks every page of an update's engine events (previews too: the CLI reads them on the
- * `update` path). Events are folded into the digest page by page; `keep` collects them.
+ * Walks the pages of an update's engine events (previews too: the CLI reads them on the
+ * `update` path), folding them into the digest page by page; nothing else is kept.
+ *
+ * A finished update's token runs out; one repeating is a fault and ends in an error. An
+ * unfinished update always hands back a token to poll with, repeating it while nothing new
+ * has arrived: its events are read until a page brings none or the token repeats, and the
+ * digest then holds the events produced so far. The command does not wait for the end.
  */
 export async function readEvents(
   api: PulumiCloud,
   stack: StackRef,
   updateId: string,
-  keep: EngineEvent[] | undefined
+  options: { finished: boolean; sink?: EventSink }
 ): Promise<EventDigest> {
   const digest = emptyDigest()
-  const pages = api.pages<UpdateEventsResponse>(
-    stackPath(stack, 'update', updateId, 'events'),
-    {},
-    page => page.continuationToken
-  )
-  for await (const page of pages) {
+  const path = stackPath(stack, 'update', updateId, 'events')
+  const fold = async (page: UpdateEventsResponse): Promise<number> => {
     const events = Array.isArray(page.events) ? page.events : []
     addEvents(digest, events)
-    if (keep) for (const event of events) keep.push(event)
+    if (options.sink && events.length > 0) await options.sink(events)
+    return events.length
   }
-  return digest
+  if (options.finished) {
+    for await (const page of api.pages<UpdateEventsResponse>(path, {}, p => p.continuationToken))
+      await fold(page)
+    return digest
+  }
+  const seen = new Set<string>()
+  let token: string | undefined
+  for (;;) {
+    const page = await api.getJson<UpdateEventsResponse>(
+      path,
+      token === undefined ? {} : { continuationToken: token }
+    )
+    const count = await fold(page)
+    const next = page.continuationToken
+    if (count === 0 || next === undefined || next === null || next === '' || seen.has(next))
+      return digest
+    seen.add(next)
+    token = next
+  }
 }
 
 export function updateUrl(
   consoleUrl: string,
   stack: StackRef,
   update: { version?: number; updateId: string; preview: boolean }
-): string {
+): string | undefined {
   const base = `${consoleUrl}/${stackName(stack)}`
-  return update.preview || update.version === undefined
-    ? `${base}/previews/${update.updateId}`
-    : `${base}/updates/${update.version}`
+  if (update.preview) return `${base}/previews/${update.updateId}`
+  // An update's console page is by version; without it there is nothing right to link.
+  return update.version === undefined ? undefined : `${base}/updates/${update.version}`
+}
+
+/** What is known of an update before its events are read. */
+interface UpdateTarget {
+  updateId: string
+  status: string
+  /** False while the update may still produce events. */
+  finished: boolean
+  /** From the update list; unknown when the update was named by update-id. */
+  kind?: string
+  version?: number
+}
+
+interface UpdateReport {
+  /** Compact JSON for the `result` output: counts and capped lists, never the events. */
+  result: Record<string, unknown>
+  summary: string
+  comment: { stack: string; body: string }
+  count: number
+}
+
+/**
+ * Reads an update's events (each page handed to `sink`) and renders them: the one path
+ * list-update-events, get-update and list-previews share. A kind given by the update list
+ * decides preview-ness, otherwise the summary event's isPreview does.
+ */
+export async function summariseUpdate(
+  context: CommandContext,
+  stack: StackRef,
+  target: UpdateTarget,
+  sink?: EventSink
+): Promise<UpdateReport> {
+  const digest = await readEvents(context.api, stack, target.updateId, {
+    finished: target.finished,
+    ...(sink ? { sink } : {})
+  })
+  const preview =
+    target.kind !== undefined ? isPreviewKind(target.kind) : digest.summary?.isPreview === true
+  const kind = target.kind ?? (preview ? 'preview' : 'update')
+  const url = updateUrl(context.consoleUrl, stack, {
+    updateId: target.updateId,
+    preview,
+    ...(target.version === undefined ? {} : { version: target.version })
+  })
+  const meta: UpdateMeta = {
+    stack: stackName(stack),
+    kind,
+    updateId: target.updateId,
+    status: target.status,
+    ...(target.version === undefined || preview ? {} : { version: target.version }),
+    ...(url === undefined ? {} : { url })
+  }
+  const note = target.finished ? '' : renderUnfinishedNote(target.status, digest.events)
+  return {
+    result: {
+      updateId: target.updateId,
+      kind,
+      status: target.status,
+      finished: target.finished,
+      ...(meta.version === undefined ? {} : { version: meta.version }),
+      count: digest.events,
+      resourceChanges: digest.summary?.resourceChanges ?? digest.counted,
+      failedResources: digest.failedResources,
+      policyViolationCount: digest.policies.length + digest.policiesOmitted,
+      policyViolations: digest.policies,
+      diagnosticCount: digest.diagnostics.length + digest.diagnosticsOmitted,
+      diagnostics: digest.diagnostics
+    },
+    summary: renderUpdate(meta, digest) + note,
+    comment: { stack: meta.stack, body: renderUpdate(meta, digest, { compact: true }) + note },
+    count: digest.events
+  }
+}
+
+async function updateStatus(api: PulumiCloud, stack: StackRef, updateId: string): Promise<string> {
+  const { status } = await api.getJson<UpdateStatusResponse>(stackPath(stack, 'update', updateId))
+  return status
 }
 
 /** The newest update, for commands whose `update-id` defaults to the latest. */
@@ -85,6 +198,7 @@ const listPreviews = defineCommand({
   optional: ['pageSize'],
   mutates: false,
   perStack: true,
+  comments: true,
   outputs: {
     count: 'Number of previews returned.',
     'update-id': 'ID of the latest preview.',
@@ -101,21 +215,16 @@ const listPreviews = defineCommand({
     )
     const previews = Array.isArray(response.updates) ? response.updates : []
     const [latest] = previews
-    let summary = renderUpdateList(stackName(stack), 'Previews', previews)
-    let comment: { stack: string; body: string }[] | undefined
-    if (latest !== undefined) {
-      const digest = await readEvents(context.api, stack, latest.updateID, undefined)
-      const status = latest.info.result ?? 'unknown'
-      const meta = {
-        stack: stackName(stack),
-        kind: latest.info.kind,
-        updateId: latest.updateID,
-        status,
-        url: updateUrl(context.consoleUrl, stack, { updateId: latest.updateID, preview: true })
-      }
-      summary = renderUpdate(meta, digest) + '\n' + summary
-      comment = [{ stack: meta.stack, body: renderUpdate(meta, digest, { compact: true }) }]
-    }
+    const list = renderUpdateList(stackName(stack), 'Previews', previews)
+    const report =
+      latest === undefined
+        ? undefined
+        : await summariseUpdate(context, stack, {
+            updateId: latest.updateID,
+            status: latest.info.result ?? 'unknown',
+            finished: !UNFINISHED_RESULTS.has(latest.info.result ?? ''),
+            kind: latest.info.kind
+          })
     return {
       result: previews.map(compactUpdate),
       outputs: {
@@ -123,8 +232,8 @@ const listPreviews = defineCommand({
         'update-id': latest?.updateID ?? '',
         status: latest?.info.result ?? ''
       },
-      summary,
-      ...(comment ? { comment } : {})
+      summary: report ? `${report.summary}\n${list}` : list,
+      ...(report ? { comment: [report.comment] } : {})
     }
   }
 })
@@ -133,41 +242,50 @@ const listUpdateEvents = defineCommand({
   name: 'list-update-events',
   area: 'updates',
   description:
-    'Read all engine events of an update or preview (default: the latest update) and summarise its changes, policy violations and diagnostics.',
+    'Read all engine events of an update or preview (default: the latest update) into the result file and summarise its changes, policy violations and diagnostics. For an update still running, the events so far.',
   required: ['stack'],
   optional: ['updateId'],
   mutates: false,
+  comments: true,
   outputs: {
     count: 'Number of engine events.',
-    status: 'Status of the update.'
+    status: 'Status of the update.',
+    'update-id': 'ID of the update read.'
   },
   async run(context, { stack, updateId }) {
     const latest = updateId === undefined ? await latestUpdate(context.api, stack) : undefined
     const id = updateId ?? latest?.updateID ?? ''
-    const { status } = await context.api.getJson<UpdateStatusResponse>(
-      stackPath(stack, 'update', id)
-    )
-    const events: EngineEvent[] = []
-    const digest = await readEvents(context.api, stack, id, events)
-    const kind = latest?.info.kind ?? (digest.summary ? 'update' : 'update')
-    const url = updateUrl(context.consoleUrl, stack, {
-      updateId: id,
-      version: latest?.version,
-      preview: kind.startsWith('P')
-    })
-    const meta = {
-      stack: stackName(stack),
-      kind,
+    const status = await updateStatus(context.api, stack, id)
+    const target: UpdateTarget = {
       updateId: id,
       status,
-      url,
-      ...(latest ? { version: latest.version } : {})
+      finished: !UNFINISHED_STATUSES.has(status),
+      ...(latest ? { kind: latest.info.kind, version: latest.version } : {})
     }
+    // Tens of thousands of events go straight to the result file, page by page; `result`
+    // keeps the digest. The file is the digest's fields plus `events`.
+    const { path, value: report } = await streamResultFile(
+      context.workDir,
+      'list-update-events',
+      async writer => {
+        await writer.begin('{')
+        writer.key('events')
+        await writer.begin('[')
+        const summarised = await summariseUpdate(context, stack, target, async events => {
+          for (const event of events) await writer.value(event)
+        })
+        await writer.end()
+        await writer.fields(summarised.result)
+        await writer.end()
+        return summarised
+      }
+    )
     return {
-      result: { updateId: id, status, count: events.length, events },
-      outputs: { count: events.length, status, 'update-id': id },
-      summary: renderUpdate(meta, digest),
-      comment: [{ stack: meta.stack, body: renderUpdate(meta, digest, { compact: true }) }]
+      result: report.result,
+      resultFile: path,
+      outputs: { count: report.count, status, 'update-id': id },
+      summary: report.summary,
+      comment: [report.comment]
     }
   }
 })
@@ -211,62 +329,31 @@ const listUpdates = defineCommand({
   }
 })
 
-/** Statuses of an update that may still produce events: its event stream has no end yet. */
-const UNFINISHED = new Set(['running', 'not started', 'in-progress', 'not-started'])
-
 const getUpdate = defineCommand({
   name: 'get-update',
   area: 'updates',
   description:
-    "Read an update's (or preview's) status and summarise its engine events: resource changes, policy violations, diagnostics.",
+    "Read an update's (or preview's) status and summarise its engine events: resource changes, policy violations, diagnostics. For an update still running, the events so far.",
   required: ['stack', 'updateId'],
   optional: [],
   mutates: false,
+  comments: true,
   outputs: {
     status: 'Status of the update: succeeded, failed, running, …',
     count: 'Number of engine events read.'
   },
   async run(context, { stack, updateId }) {
-    const { status } = await context.api.getJson<UpdateStatusResponse>(
-      stackPath(stack, 'update', updateId)
-    )
-    const finished = !UNFINISHED.has(status)
-    // A running update's events never end; summarise them once it has finished.
-    const digest = finished
-      ? await readEvents(context.api, stack, updateId, undefined)
-      : emptyDigest()
-    const preview = digest.summary?.isPreview === true
-    const changes = digest.summary?.resourceChanges ?? digest.counted
-    const meta = {
-      stack: stackName(stack),
-      kind: preview ? 'preview' : 'update',
+    const status = await updateStatus(context.api, stack, updateId)
+    const report = await summariseUpdate(context, stack, {
       updateId,
       status,
-      // Without a version only a preview's console page can be linked.
-      ...(preview ? { url: updateUrl(context.consoleUrl, stack, { updateId, preview: true }) } : {})
-    }
-    const summary = renderUpdate(meta, digest)
+      finished: !UNFINISHED_STATUSES.has(status)
+    })
     return {
-      result: {
-        updateId,
-        status,
-        kind: preview ? 'preview' : 'update',
-        eventCount: digest.events,
-        resourceChanges: changes,
-        failedResources: digest.failedResources,
-        policyViolations: digest.policies,
-        diagnostics: digest.diagnostics
-      },
-      outputs: { status, count: digest.events },
-      summary: finished ? summary : summary + renderUnfinishedNote(status),
-      comment: [
-        {
-          stack: meta.stack,
-          body:
-            renderUpdate(meta, digest, { compact: true }) +
-            (finished ? '' : renderUnfinishedNote(status))
-        }
-      ]
+      result: report.result,
+      outputs: { status, count: report.count },
+      summary: report.summary,
+      comment: [report.comment]
     }
   }
 })

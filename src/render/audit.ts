@@ -34,17 +34,19 @@ export interface AuditRow {
 }
 
 /** Rows beyond this are counted, not shown: the full list is in the result. */
-const MAX_AUDIT_ROWS = 500
+export const MAX_AUDIT_ROWS = 500
 
 export function renderAuditLogs(
   organization: string,
   events: AuditRow[],
-  filters: string[]
+  filters: string[],
+  /** How many events there were in all, when `events` holds only the first of them. */
+  total = events.length
 ): string {
-  const title = `${events.length} audit event${events.length === 1 ? '' : 's'} of ${cell(organization)}${
+  const title = `${total} audit event${total === 1 ? '' : 's'} of ${cell(organization)}${
     filters.length > 0 ? ` (${filters.map(cell).join(', ')})` : ''
   }`
-  if (events.length === 0) return `${heading(3, title)}No audit event matched.\n`
+  if (total === 0) return `${heading(3, title)}No audit event matched.\n`
   const rows = events
     .slice(0, MAX_AUDIT_ROWS)
     .map(e => [
@@ -54,7 +56,7 @@ export function renderAuditLogs(
       cell(e.description),
       cell(e.sourceIP)
     ])
-  const hidden = events.length - rows.length
+  const hidden = total - rows.length
   return (
     heading(3, title) +
     table(['Time', 'User', 'Event', 'Description', 'Source IP'], rows) +

@@ -8,6 +8,8 @@ export interface EventDigest {
   /** Operations beyond the table's limit are counted, not kept. */
   operationsOmitted: number
   policies: { pack: string; policy: string; level: string; resource: string; message: string }[]
+  /** Policy violations beyond the table's limit are counted, not kept. */
+  policiesOmitted: number
   diagnostics: { severity: string; resource: string; message: string }[]
   diagnosticsOmitted: number
   counted: ResourceChanges
@@ -24,6 +26,7 @@ export interface EventDigest {
 
 const MAX_OPERATIONS = 500
 const MAX_DIAGNOSTICS = 100
+const MAX_POLICIES = 100
 const MAX_MESSAGE = 2000
 /**
  * Operations that change nothing do not appear in the table, nor do the halves of a
@@ -47,6 +50,7 @@ export function emptyDigest(): EventDigest {
     operations: [],
     operationsOmitted: 0,
     policies: [],
+    policiesOmitted: 0,
     diagnostics: [],
     diagnosticsOmitted: 0,
     counted: {},
@@ -90,13 +94,17 @@ export function addEvents(digest: EventDigest, events: EngineEvent[]): void {
     if (event.resOpFailedEvent) digest.failedResources++
     const policy = event.policyEvent
     if (policy) {
-      digest.policies.push({
-        pack: policy.policyPackName,
-        policy: policy.policyName,
-        level: policy.enforcementLevel,
-        resource: nameOf(policy.resourceUrn),
-        message: clip(stripColors(policy.message).trim())
-      })
+      if (digest.policies.length < MAX_POLICIES) {
+        digest.policies.push({
+          pack: policy.policyPackName,
+          policy: policy.policyName,
+          level: policy.enforcementLevel,
+          resource: nameOf(policy.resourceUrn),
+          message: clip(stripColors(policy.message).trim())
+        })
+      } else {
+        digest.policiesOmitted++
+      }
     }
     const diagnostic = event.diagnosticEvent
     if (
@@ -122,6 +130,14 @@ function clip(message: string): string {
   return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message
 }
 
+/**
+ * An update kind that is a preview: `preview`, or the `P`-prefixed kinds of the spec's
+ * UpdateKind enum (Pupdate, Prefresh, Pdestroy, Pimport, Prename).
+ */
+export function isPreviewKind(kind: string): boolean {
+  return kind === 'preview' || /^P[a-z]/.test(kind)
+}
+
 export interface UpdateMeta {
   stack: string
   kind: string
@@ -137,7 +153,10 @@ const STATUS_ICONS: Record<string, string> = {
   failed: '❌',
   cancelled: '⚪',
   running: '⏳',
-  'in-progress': '⏳'
+  requested: '⏳',
+  'not started': '⏳',
+  'in-progress': '⏳',
+  'not-started': '⏳'
 }
 
 /** `+2 ~1 -0 ±1`: create, update, delete, replace, as the CLI prints them. */
@@ -154,8 +173,9 @@ export function renderUpdate(
 ): string {
   const changes = digest.summary?.resourceChanges ?? digest.counted
   const icon = STATUS_ICONS[meta.status] ?? 'ℹ️'
-  const preview = meta.kind.startsWith('P') || meta.kind === 'preview'
-  const label = preview ? 'Preview' : `${meta.kind.charAt(0).toUpperCase()}${meta.kind.slice(1)}`
+  const label = isPreviewKind(meta.kind)
+    ? 'Preview'
+    : `${meta.kind.charAt(0).toUpperCase()}${meta.kind.slice(1)}`
   const parts = [
     heading(
       3,
@@ -193,38 +213,39 @@ export function renderUpdate(
     parts.push('No resource changes.\n\n')
   }
   if (digest.policies.length > 0) {
+    const shown = digest.policies.slice(0, limit)
     parts.push(
       heading(4, 'Policy violations') +
         table(
           ['Level', 'Policy', 'Resource', 'Message'],
-          digest.policies
-            .slice(0, limit)
-            .map(p => [
-              cell(p.level),
-              cell(`${p.pack}/${p.policy}`),
-              cell(p.resource),
-              cell(p.message)
-            ])
-        ) +
-        '\n'
+          shown.map(p => [
+            cell(p.level),
+            cell(`${p.pack}/${p.policy}`),
+            cell(p.resource),
+            cell(p.message)
+          ])
+        )
     )
+    const hidden = digest.policies.length - shown.length + digest.policiesOmitted
+    if (hidden > 0) parts.push(`\n_…and ${hidden} more policy violations._\n`)
+    parts.push('\n')
   }
   if (digest.diagnostics.length > 0) {
+    const shown = digest.diagnostics.slice(0, options.compact ? 20 : MAX_DIAGNOSTICS)
     parts.push(
       heading(4, 'Diagnostics') +
         table(
           ['Severity', 'Resource', 'Message'],
-          digest.diagnostics
-            .slice(0, options.compact ? 20 : MAX_DIAGNOSTICS)
-            .map(d => [
-              d.severity === 'error' ? '❌ error' : '⚠️ warning',
-              cell(d.resource),
-              cell(d.message)
-            ])
+          shown.map(d => [
+            d.severity === 'error' ? '❌ error' : '⚠️ warning',
+            cell(d.resource),
+            cell(d.message)
+          ])
         )
     )
-    if (digest.diagnosticsOmitted > 0)
-      parts.push(`\n_…and ${digest.diagnosticsOmitted} more diagnostics._\n`)
+    // The compact comment shows fewer than the digest keeps: count both kinds of cut.
+    const hidden = digest.diagnostics.length - shown.length + digest.diagnosticsOmitted
+    if (hidden > 0) parts.push(`\n_…and ${hidden} more diagnostics._\n`)
   }
   return parts.join('')
 }

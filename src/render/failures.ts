@@ -1,4 +1,4 @@
-import { cell, heading, table } from './markdown.js'
+import { cell, heading, table, text } from './markdown.js'
 
 /** The stacks of a multi-stack run that failed or that fail-fast skipped. */
 export function renderStackFailures(
@@ -13,4 +13,10 @@ export function renderStackFailures(
   )
   if (skipped.length > 0) markdown += `\nSkipped by fail-fast: ${skipped.map(cell).join(', ')}\n`
   return markdown
+}
+
+/** The job summary of a run that failed as a whole (one stack, or before any stack ran). */
+export function renderCommandFailure(command: string, stacks: string[], message: string): string {
+  const target = stacks.length > 0 ? ` on ${stacks.map(cell).join(', ')}` : ''
+  return `${heading(3, `❌ ${cell(command)} failed${target}`)}${text(message)}\n`
 }

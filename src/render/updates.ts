@@ -34,7 +34,12 @@ export function renderUpdatePage(
   return `${list}\n_Page ${page} of ${pages}: ${total} update${total === 1 ? '' : 's'} in all._\n`
 }
 
-/** Said under an update still running: its events are summarised once it ends. */
-export function renderUnfinishedNote(status: string): string {
-  return `\n_The update is still ${cell(status)}; its events are summarised once it finishes._\n`
+/**
+ * Said under an update that has not finished: what is shown are the events it had produced
+ * when they were read, not its final outcome.
+ */
+export function renderUnfinishedNote(status: string, events: number): string {
+  return `\n_The update is still ${cell(status)}: this shows the ${events} event${
+    events === 1 ? '' : 's'
+  } it had produced so far; run the command again once it has finished for the full picture._\n`
 }

@@ -1,0 +1,158 @@
+/**
+ * The `result-file` output: a JSON file written as it is produced, so a command with a large
+ * result (tens of thousands of events) never holds it whole in memory, as one value or as one
+ * string.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, rm, writeFile, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/** A fresh path under `workDir` for the result of `command`; the directory is created. */
+export async function resultFilePath(workDir: string, command: string): Promise<string> {
+  await mkdir(workDir, { recursive: true })
+  return join(workDir, `${command}-${Date.now()}-${randomBytes(3).toString('hex')}.json`)
+}
+
+/** Buffered this far before a write: few syscalls, little memory. */
+const FLUSH_BYTES = 256 * 1024
+
+/**
+ * Writes one JSON document piece by piece: `begin('{')`, `key('events')`, `begin('[')`,
+ * `value(item)`…, `end()`, `end()`. Commas and nesting are tracked here, so the caller cannot
+ * produce invalid JSON by forgetting one; `close()` checks every container was ended.
+ */
+export class JsonStreamWriter {
+  private buffer = ''
+  /** One entry per open container: its kind and whether it holds an item yet. */
+  private readonly open: { kind: '{' | '['; empty: boolean; keyed: boolean }[] = []
+  private done = false
+  private closed = false
+
+  private constructor(
+    private readonly file: FileHandle,
+    readonly path: string
+  ) {}
+
+  static async create(path: string): Promise<JsonStreamWriter> {
+    return new JsonStreamWriter(await open(path, 'w'), path)
+  }
+
+  /** Opens an object or an array, as the whole document, an array item or a keyed value. */
+  async begin(kind: '{' | '['): Promise<void> {
+    this.beforeValue()
+    this.open.push({ kind, empty: true, keyed: false })
+    await this.emit(kind)
+  }
+
+  /** Names the next value of the enclosing object. */
+  key(name: string): void {
+    const top = this.open.at(-1)
+    if (top?.kind !== '{' || top.keyed) throw new Error(`JSON writer: key '${name}' out of place`)
+    this.buffer += `${top.empty ? '' : ','}${JSON.stringify(name)}:`
+    top.empty = false
+    top.keyed = true
+  }
+
+  /** One complete value: an array item, the value after key(), or the whole document. */
+  async value(value: unknown): Promise<void> {
+    this.beforeValue()
+    // undefined (and a function) has no JSON form: it is written as null, as in an array.
+    const json = JSON.stringify(value) as string | undefined
+    await this.emit(json ?? 'null')
+  }
+
+  /** `key(name)` then `value(value)`. */
+  async field(name: string, value: unknown): Promise<void> {
+    this.key(name)
+    await this.value(value)
+  }
+
+  /** Every field of `fields`, in order. */
+  async fields(fields: Record<string, unknown>): Promise<void> {
+    for (const [name, value] of Object.entries(fields)) await this.field(name, value)
+  }
+
+  /** Closes the innermost open object or array. */
+  async end(): Promise<void> {
+    const top = this.open.pop()
+    if (top === undefined || top.keyed) throw new Error('JSON writer: end() out of place')
+    await this.emit(top.kind === '{' ? '}' : ']')
+  }
+
+  /** Flushes and closes the file; the document must be complete. */
+  async close(): Promise<void> {
+    if (this.open.length > 0 || !this.done)
+      throw new Error('JSON writer: closed before the document was complete')
+    await this.flush()
+    this.closed = true
+    await this.file.close()
+  }
+
+  /** Closes the file whatever state the document is in (after a failure). */
+  async abandon(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.file.close()
+  }
+
+  private beforeValue(): void {
+    const top = this.open.at(-1)
+    if (top === undefined) {
+      if (this.done) throw new Error('JSON writer: a second top-level value')
+      this.done = true
+      return
+    }
+    if (top.kind === '{') {
+      if (!top.keyed) throw new Error('JSON writer: an object value needs a key first')
+      top.keyed = false
+      return
+    }
+    if (!top.empty) this.buffer += ','
+    top.empty = false
+  }
+
+  private async emit(text: string): Promise<void> {
+    this.buffer += text
+    if (this.buffer.length >= FLUSH_BYTES) await this.flush()
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffer === '') return
+    const chunk = this.buffer
+    this.buffer = ''
+    await this.file.write(chunk)
+  }
+}
+
+/**
+ * Streams a command's full result into a fresh result file through `write`, which returns
+ * the compact result; a failure removes the partial file and rethrows.
+ */
+export async function streamResultFile<T>(
+  workDir: string,
+  command: string,
+  write: (writer: JsonStreamWriter) => Promise<T>
+): Promise<{ path: string; value: T }> {
+  const path = await resultFilePath(workDir, command)
+  const writer = await JsonStreamWriter.create(path)
+  try {
+    const value = await write(writer)
+    await writer.close()
+    return { path, value }
+  } catch (error) {
+    await writer.abandon()
+    await rm(path, { force: true })
+    throw error
+  }
+}
+
+/** Writes an already serialised result as a fresh result file; returns its path. */
+export async function writeResultFile(
+  workDir: string,
+  command: string,
+  json: string
+): Promise<string> {
+  const path = await resultFilePath(workDir, command)
+  await writeFile(path, json)
+  return path
+}
