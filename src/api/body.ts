@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { mkdir, rename, rm } from 'node:fs/promises'
+import { writeSync } from 'node:fs'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { dirname, join, basename } from 'node:path'
-import { Transform, type Readable } from 'node:stream'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, type Gunzip } from 'node:zlib'
 import { NetworkError, ResponseFormatError, TimeoutError } from './errors.js'
@@ -58,22 +58,30 @@ export async function saveBody<R>(
   )
   const hash = createHash('sha256')
   let bytes = 0
-  const observe = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk)
-      bytes += chunk.length
-      options.inspector?.write(chunk)
-      callback(null, chunk)
-    }
-  })
   const encoded = (response.headers['content-encoding'] ?? '').toLowerCase() === 'gzip'
   const decode = encoded ? createGunzip() : options.gunzip ? gunzipWhenMagic() : undefined
+  // The last stage hashes, inspects and writes each chunk synchronously: no write queue
+  // builds up behind a fast socket, so memory stays flat and there is one copy per chunk.
+  const idle = idleTimeout(response, options)
+  const save = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    const file = await open(temp, 'w')
+    try {
+      for await (const chunk of source) {
+        idle.arm()
+        hash.update(chunk)
+        bytes += chunk.length
+        options.inspector?.write(chunk)
+        for (let written = 0; written < chunk.length;) {
+          written += writeSync(file.fd, chunk, written)
+        }
+      }
+    } finally {
+      await file.close()
+    }
+  }
   try {
     await mkdir(dirname(destination), { recursive: true })
-    const body = watchIdle(response, options)
-    await (decode === undefined
-      ? pipeline(body, observe, createWriteStream(temp))
-      : pipeline(body, decode, observe, createWriteStream(temp)))
+    await (decode === undefined ? pipeline(response, save) : pipeline(response, decode, save))
     const inspected = options.inspector?.finish()
     await rename(temp, destination)
     return { path: destination, bytes, sha256: hash.digest('hex'), inspected }
@@ -81,6 +89,8 @@ export async function saveBody<R>(
     // The temp file may not exist (its directory could not be made): keep the first error.
     await rm(temp, { force: true }).catch(() => undefined)
     throw classify(error, options)
+  } finally {
+    idle.stop()
   }
 }
 
@@ -133,25 +143,35 @@ function gunzipWhenMagic(): Transform {
   })
 }
 
-/** Passes the body through, failing when nothing arrives for `timeoutSeconds`. */
-function watchIdle(response: IncomingMessage, context: BodyContext): Readable {
+/**
+ * Fails the response when no byte arrives for `timeoutSeconds`: the reader calls the
+ * returned `arm` for every chunk it takes (a 'data' listener here would steal the chunks
+ * from an async-iterating reader) and `stop` when it is done.
+ */
+interface IdleTimer {
+  arm(): void
+  stop(): void
+}
+
+/** @see IdleTimer */
+function idleTimeout(response: IncomingMessage, context: BodyContext): IdleTimer {
   let timer: NodeJS.Timeout | undefined
-  const arm = (): void => {
+  const stop = (): void => {
     clearTimeout(timer)
+  }
+  const arm = (): void => {
+    stop()
     timer = setTimeout(() => {
       response.destroy(new TimeoutError(context.method, context.path, context.timeoutSeconds))
     }, context.timeoutSeconds * 1000)
   }
   arm()
-  response.on('data', arm)
-  response.on('close', () => {
-    clearTimeout(timer)
-  })
+  response.on('close', stop)
   response.on('end', () => {
     if (!response.complete)
       response.destroy(new Error('connection closed before the body was complete'))
   })
-  return response
+  return { arm, stop }
 }
 
 function consume(
@@ -160,14 +180,17 @@ function consume(
   onChunk: (chunk: Buffer) => void
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    watchIdle(response, context)
+    const idle = idleTimeout(response, context)
     response.on('data', (chunk: Buffer) => {
+      idle.arm()
       onChunk(chunk)
     })
     response.on('error', error => {
+      idle.stop()
       reject(classify(error, context))
     })
     response.on('end', () => {
+      idle.stop()
       if (response.complete) resolve()
       else
         reject(
