@@ -93,6 +93,16 @@ describe('dist/index.js as the runner runs it', () => {
     expect(run.stdout).toMatch(/404: 404 page not found.*check api-url/)
   })
 
+  it('skips the job summary, without failing, where the runner offers none', async () => {
+    const run = await runDist(
+      { command: 'get-stack', stack: 'acme/website/prod', ...connection() },
+      { GITHUB_STEP_SUMMARY: '' }
+    )
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('GITHUB_STEP_SUMMARY is not set')
+    expect(run.outputs.version).toBe('3')
+  })
+
   it('rejects bad input before any request', async () => {
     const before = emulator.requests.length
     const run = await runDist({

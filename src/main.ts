@@ -92,16 +92,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
 async function summariseFailure(settings: Settings, message: string): Promise<void> {
   try {
     const stacks = settings.values.stack?.map(stackName) ?? []
-    await core.summary
-      .addRaw(
-        limitBytes(
-          renderCommandFailure(settings.command.name, stacks, message),
-          MAX_SUMMARY_BYTES,
-          '…'
-        ),
-        true
-      )
-      .write()
+    await writeSummary(renderCommandFailure(settings.command.name, stacks, message), '…')
   } catch (error) {
     core.warning(`The job summary could not be written: ${describeFailure(error)}`)
   }
@@ -158,6 +149,17 @@ async function publish(settings: Settings, execution: Execution, workDir: string
   if (settings.common.summary && outcome.summary !== '') {
     const note =
       '> **Note:** this summary was cut to fit GitHub’s 1 MiB limit; the full result is in the `result-file` output.'
-    await core.summary.addRaw(limitBytes(outcome.summary, MAX_SUMMARY_BYTES, note), true).write()
+    await writeSummary(outcome.summary, note)
   }
+}
+
+/** Appends to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) that is skipped, not a failure. */
+async function writeSummary(markdown: string, note: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.info(
+      'GITHUB_STEP_SUMMARY is not set (not on a GitHub runner?), so no job summary was written.'
+    )
+    return
+  }
+  await core.summary.addRaw(limitBytes(markdown, MAX_SUMMARY_BYTES, note), true).write()
 }
