@@ -205,7 +205,7 @@ export class PulumiCloud {
         ...extraHeaders
       }
       this.debug(
-        `${method} ${redactQuery(target)}${sameOrigin ? '' : ' (no Authorization: other origin)'}`
+        `${method} ${redactQuery(target)} ${describeHeaders(headers)}${sameOrigin ? '' : ' (no Authorization: other origin)'}`
       )
       const response = await this.rawRequest(method, path, target, payload, headers)
       const status = response.statusCode ?? 0
@@ -306,6 +306,16 @@ function parseJson<T>(method: string, path: string, text: string): T {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
+}
+
+/** Request headers for a debug line, the credential redacted. */
+function describeHeaders(headers: Record<string, string>): string {
+  const shown = Object.entries(headers).map(([name, value]) =>
+    name.toLowerCase() === 'authorization'
+      ? `${name}: ${value.split(' ')[0] ?? ''} ***`
+      : `${name}: ${value}`
+  )
+  return `[${shown.join(', ')}]`
 }
 
 /** Continuation tokens can be long and opaque; keep debug lines readable. */
