@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { JsonObject } from '../emulator/types.js'
 import { commentBody, commentMarker } from '../src/render/comment.js'
 import { limitCharacters } from '../src/render/markdown.js'
-import { runAction } from './support/action.js'
+import { runAction, runDist } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
 import { startGitHubStandin, type GitHubStandin } from './support/github-standin.js'
 
@@ -65,6 +65,17 @@ const ours = (): typeof github.comments =>
   github.comments.filter(comment => comment.body.includes(MARKER))
 
 describe('sticky pull request comment', () => {
+  test('the bundled action loads its GitHub client chunk on demand and writes the comment', async () => {
+    const run = await runDist(inputs(), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    expect(ours()).toHaveLength(1)
+    expect(ours()[0]?.body).toContain('Preview of acme/website/prod')
+    expect(writes()).toEqual([
+      expect.objectContaining({ method: 'POST', path: `/repos/octo/app/issues/${PR}/comments` })
+    ])
+    expect(run.outputs['comment-url']).toMatch(/#issuecomment-\d+$/)
+  })
+
   test('the first run creates the comment, the second updates the same one in place', async () => {
     const first = await runAction(inputs(), pullRequestEnv())
     expect(first.exitCode).toBe(0)
