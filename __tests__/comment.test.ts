@@ -274,8 +274,11 @@ describe('comment body', () => {
     )
   })
 
-  test('a marker never ends its HTML comment early', () => {
-    expect(commentMarker('a/b--c/d>e')).toBe('<!-- pulumi-cloud-action:a/b-c/d_e -->')
+  test('a marker never ends its HTML comment early, and no two stacks share one', () => {
+    expect(commentMarker('a/b--c/d>e')).toBe('<!-- pulumi-cloud-action:a/b%2D%2Dc/d%3Ee -->')
+    expect(commentMarker('a/b-c/d')).toBe('<!-- pulumi-cloud-action:a/b-c/d -->')
+    expect(commentMarker('a/b--c/d')).not.toBe(commentMarker('a/b-c/d'))
+    expect(commentMarker('a/b_c/d')).not.toBe(commentMarker('a/b c/d'))
   })
 
   test('cuts never split a surrogate pair and stay within the limit', () => {

@@ -5,11 +5,13 @@ import { limitCharacters, link } from './markdown.js'
 export const MAX_COMMENT_CHARACTERS = 65_536
 
 /**
- * The hidden first line that finds a stack's comment again on the next run. Stack names
- * cannot hold `>` or spaces, but the marker must never end its HTML comment early.
+ * The hidden first line that finds a stack's comment again on the next run. An HTML comment
+ * may not hold `--`, so dashes in a run are written `%2D`; stack names never hold `%`, so
+ * two stacks never share a marker (`a--b` and `a-b` stay apart).
  */
 export function commentMarker(stack: string): string {
-  return `<!-- pulumi-cloud-action:${stack.replace(/[^\w./-]/g, '_').replace(/--+/g, '-')} -->`
+  const safe = stack.replace(/[^\w./-]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return `<!-- pulumi-cloud-action:${safe.replace(/-{2,}/g, run => '%2D'.repeat(run.length))} -->`
 }
 
 /** Marker, compact markdown, and when too long a cut with a link to the full job summary. */

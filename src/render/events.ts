@@ -175,7 +175,7 @@ export function renderUpdate(
   const icon = STATUS_ICONS[meta.status] ?? 'ℹ️'
   const label = isPreviewKind(meta.kind)
     ? 'Preview'
-    : `${meta.kind.charAt(0).toUpperCase()}${meta.kind.slice(1)}`
+    : cell(`${meta.kind.charAt(0).toUpperCase()}${meta.kind.slice(1)}`)
   const parts = [
     heading(
       3,
