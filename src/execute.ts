@@ -23,8 +23,6 @@ export interface StackFailure {
 
 export interface Execution {
   outcome: CommandOutcome | undefined
-  /** Requests a dry-run would have sent, in order. */
-  planned: PlannedRequest[]
   failures: StackFailure[]
   /** Stacks never started because fail-fast stopped the run at the first failure. */
   skipped: StackRef[]
@@ -64,21 +62,15 @@ export async function execute(
   // The input's shape, not the match count, picks the mode: `acme/*/*` writes a directory
   // and a manifest even on the day it matches one stack, so the workflow around it holds.
   const multiStack = patterns !== undefined && (patterns.length > 1 || patterns.some(hasWildcard))
-  const context = (multiStack: boolean): CommandContext => ({
-    api,
-    write,
-    dryRun,
-    multiStack,
-    ...environment
-  })
+  const context: CommandContext = { api, write, dryRun, multiStack, ...environment }
 
   if (!multiStack) {
     const [only] = stacks
     const outcome = await command.run(
-      context(false),
+      context,
       only === undefined ? values : { ...values, stack: only }
     )
-    return { outcome: withPlan(outcome, planned, dryRun), planned, failures: [], skipped: [] }
+    return { outcome: withPlan(outcome, planned, dryRun), failures: [], skipped: [] }
   }
 
   const done: StackOutcome[] = []
@@ -90,7 +82,7 @@ export async function execute(
       return
     }
     try {
-      done.push({ stack, outcome: await command.run(context(true), { ...values, stack }) })
+      done.push({ stack, outcome: await command.run(context, { ...values, stack }) })
     } catch (error) {
       const failure = { stack, error: error instanceof Error ? error : new Error(String(error)) }
       failures.push(failure)
@@ -108,7 +100,7 @@ export async function execute(
     done.length === 0
       ? undefined
       : command.combine
-        ? await command.combine(context(true), done, values)
+        ? await command.combine(context, done, values)
         : listOutcomes(done)
   const comment = done.flatMap(({ outcome }) => outcome.comment ?? [])
   const withComments =
@@ -116,7 +108,7 @@ export async function execute(
       ? { ...combined, comment }
       : combined
   const outcome = withFailures(withComments, failures, skipped)
-  return { outcome: outcome && withPlan(outcome, planned, dryRun), planned, failures, skipped }
+  return { outcome: outcome && withPlan(outcome, planned, dryRun), failures, skipped }
 }
 
 /** The job summary lists failed and skipped stacks too, not only the step's error. */

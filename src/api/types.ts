@@ -28,18 +28,6 @@ export interface Stack {
   version: number
 }
 
-export interface UntypedDeployment {
-  version?: number
-  features?: string[]
-  deployment?: { resources?: DeploymentResource[] }
-}
-
-export interface DeploymentResource {
-  urn: string
-  type: string
-  outputs?: Record<string, unknown>
-}
-
 export type ResourceChanges = Partial<Record<string, number>>
 
 export interface UpdateInfo {
