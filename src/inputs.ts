@@ -3,12 +3,14 @@ import {
   COMMON_INPUTS,
   type CommonValues,
   type InputKey,
+  type InputSpec,
   type InputValues,
   type ParseContext
 } from './input-catalog.js'
 import { InputError, hasWildcard } from './input-parsers.js'
 import { findCommand, commandNames } from './commands/registry.js'
 import type { Command } from './commands/types.js'
+import { readRunEvent, type RunEvent } from './github/event.js'
 
 /** Reads one raw input the way the runner passes it (INPUT_<NAME>), trimmed. */
 export type InputReader = (name: string) => string
@@ -29,6 +31,8 @@ export interface Settings {
   values: Partial<InputValues>
   /** Inputs that were set but that this command does not read (warned about, not fatal). */
   ignored: string[]
+  /** The GitHub event of this run (pull request number, head commit), read once. */
+  event: RunEvent
 }
 
 const STACK_COMPLETING = ['organization', 'project'] as const
@@ -37,7 +41,10 @@ const STACK_COMPLETING = ['organization', 'project'] as const
  * Reads and validates every input once, before any request: an unknown command, a
  * missing required input or a malformed value is an InputError naming the input.
  */
-export function readSettings(read: InputReader = readFromEnvironment): Settings {
+export function readSettings(
+  read: InputReader = readFromEnvironment,
+  env: NodeJS.ProcessEnv = process.env
+): Settings {
   const name = read('command')
   if (name === '')
     throw new InputError('command', `is required; one of ${commandNames().join(', ')}`)
@@ -49,6 +56,7 @@ export function readSettings(read: InputReader = readFromEnvironment): Settings 
     )
 
   const common = readCommon(read, name)
+  const event = readRunEvent(env)
   const values: Partial<InputValues> = {}
   // organization and project also complete stack names, so every command reads them.
   for (const key of STACK_COMPLETING) {
@@ -58,7 +66,9 @@ export function readSettings(read: InputReader = readFromEnvironment): Settings 
   const context: ParseContext = {
     command: name,
     organization: values.organization,
-    project: values.project
+    project: values.project,
+    event,
+    ...(common.prNumber === undefined ? {} : { prNumber: common.prNumber })
   }
   const wanted = new Set<InputKey>([...command.required, ...command.optional])
   for (const key of wanted) {
@@ -68,6 +78,8 @@ export function readSettings(read: InputReader = readFromEnvironment): Settings 
     // No required input has an action.yml default (a test checks), so '' is the only "not set".
     if (raw === '') {
       if (command.required.includes(key)) throw new InputError(spec.name, `is required by ${name}`)
+      const { derive } = spec as InputSpec<unknown>
+      if (derive !== undefined) assign(values, key, derive(context))
       continue
     }
     assign(values, key, spec.parse(raw, context))
@@ -81,7 +93,7 @@ export function readSettings(read: InputReader = readFromEnvironment): Settings 
       return raw !== '' && raw !== spec.default
     })
     .map(spec => spec.name)
-  return { command, common, values, ignored }
+  return { command, common, values, ignored, event }
 }
 
 /**

@@ -68,7 +68,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!(settings.common.dryRun && settings.command.mutates)) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
-    if (settings.common.commentOnPr) await commentOnPullRequest(settings, execution)
+    if (settings.common.commentOnPr !== 'never') await commentOnPullRequest(settings, execution)
     if (execution.failures.length > 0) {
       const lines = execution.failures.map(
         ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`
