@@ -43,7 +43,11 @@ export function pullRequestOf(payload: unknown): RunEvent['pullRequest'] {
  * Reads the event. A payload that cannot be read or parsed leaves the pull request unknown
  * (as outside a runner); inputs that need it then say so.
  */
-export function readRunEvent(env: NodeJS.ProcessEnv): RunEvent {
+export function readRunEvent(env: {
+  GITHUB_EVENT_NAME?: string | undefined
+  GITHUB_EVENT_PATH?: string | undefined
+  GITHUB_SHA?: string | undefined
+}): RunEvent {
   const name = env.GITHUB_EVENT_NAME ?? ''
   const sha = commitSha(env.GITHUB_SHA)
   const event: RunEvent = sha === undefined ? { name } : { name, sha }
