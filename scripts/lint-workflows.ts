@@ -15,7 +15,7 @@ async function workflowFiles(): Promise<string[]> {
     .map(name => join(WORKFLOWS, name))
 }
 
-export async function lintWorkflows(files: string[]): Promise<LintResult[]> {
+async function lintWorkflows(files: string[]): Promise<LintResult[]> {
   const lint = await createLinter()
   const findings: LintResult[] = []
   for (const file of files) {
