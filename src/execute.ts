@@ -6,6 +6,8 @@ import { hasWildcard } from './input-parsers.js'
 import { resolveStacks } from './stack-resolution.js'
 import type { CommandContext, CommandOutcome, StackOutcome } from './commands/types.js'
 import { renderStackFailures } from './render/failures.js'
+import { waitUntilIdle } from './commands/stack-operations.js'
+import { DEFAULT_TIMEOUT_MINUTES, Deadline } from './poll.js'
 import { redactSecrets, renderPlannedRequests } from './render/plan.js'
 
 export interface Environment {
@@ -14,6 +16,8 @@ export interface Environment {
   info(message: string): void
   warning(message: string): void
   mask(secret: string): void
+  /** Aborted when the runner cancels the job (SIGINT/SIGTERM): waits stop and clean up. */
+  signal: AbortSignal
 }
 
 export interface StackFailure {
@@ -63,9 +67,16 @@ export async function execute(
   // and a manifest even on the day it matches one stack, so the workflow around it holds.
   const multiStack = patterns !== undefined && (patterns.length > 1 || patterns.some(hasWildcard))
   const context: CommandContext = { api, write, dryRun, multiStack, ...environment }
+  // wait-if-busy: wait for a free stack, then the command makes its one attempt (a write is
+  // still never retried). One deadline for the whole run, whatever the number of stacks.
+  const deadline = new Deadline(values.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
+  const whenFree = async (stack: StackRef): Promise<void> => {
+    if (values.waitIfBusy === true && command.mutates) await waitUntilIdle(context, stack, deadline)
+  }
 
   if (!multiStack) {
     const [only] = stacks
+    if (only !== undefined) await whenFree(only)
     const outcome = await command.run(
       context,
       only === undefined ? values : { ...values, stack: only }
@@ -82,6 +93,7 @@ export async function execute(
       return
     }
     try {
+      await whenFree(stack)
       done.push({ stack, outcome: await command.run(context, { ...values, stack }) })
     } catch (error) {
       const failure = { stack, error: error instanceof Error ? error : new Error(String(error)) }

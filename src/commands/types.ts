@@ -4,7 +4,15 @@ import type { Environment } from '../execute.js'
 import type { InputKey, InputValues } from '../input-catalog.js'
 
 export type CommandArea =
-  'stacks' | 'updates' | 'members' | 'teams' | 'tokens' | 'webhooks' | 'audit' | 'resources'
+  | 'stacks'
+  | 'updates'
+  | 'operations'
+  | 'members'
+  | 'teams'
+  | 'tokens'
+  | 'webhooks'
+  | 'audit'
+  | 'resources'
 
 /**
  * What a command may use: the API, a `write` that dry-run turns into a plan, and the
