@@ -4,11 +4,10 @@
  * the runner path (outputs, exit code) through the action for a few.
  */
 import { describe, expect, it } from '@jest/globals'
-import { findCommand } from '../src/commands/registry.js'
-import type { AnyInputs, Command } from '../src/commands/types.js'
+import type { AnyInputs } from '../src/commands/types.js'
 import { CancelledError, WaitTimeoutError } from '../src/poll.js'
 import { failureMessage } from './support/action.js'
-import { testContext } from './support/context.js'
+import { command, fakeContext, runCommand as runWith } from './support/command-context.js'
 import { useEmulator } from './support/emulator.js'
 
 const emulator = useEmulator()
@@ -17,20 +16,9 @@ const PROD = { organization: 'acme', project: 'website', stack: 'prod' }
 const BUSY = { organization: 'acme', project: 'website', stack: 'busy' }
 const BUSY_UPDATE = '4b40176a-8c2e-4e22-8027-2b114e32ef0d'
 
-function command(name: string): Command {
-  const found = findCommand(name)
-  if (!found) throw new Error(`no command ${name}`)
-  return found
-}
-
 async function runCommand(name: string, inputs: AnyInputs, options: { dryRun?: boolean } = {}) {
-  const test = testContext(emulator.running, options)
-  try {
-    const outcome = await command(name).run(test.context, inputs)
-    return { outcome, log: test.log, planned: test.planned }
-  } finally {
-    test.dispose()
-  }
+  const { outcome, info, planned } = await runWith(emulator.running, name, inputs, options)
+  return { outcome, log: info, planned }
 }
 
 /** Starts an update on acme/website/prod that ends by itself after `durationMs`. */
@@ -88,11 +76,12 @@ describe('wait-for-stack', () => {
   })
 
   it('stops at once when the run is cancelled', async () => {
-    const test = testContext(emulator.running)
+    const controller = new AbortController()
+    const test = await fakeContext(emulator.running, { signal: controller.signal })
     try {
       const wait = command('wait-for-stack').run(test.context, { stack: BUSY, timeoutMinutes: 5 })
       setTimeout(() => {
-        test.cancel()
+        controller.abort(new Error('The job was cancelled (SIGTERM).'))
       }, 300)
       const started = Date.now()
       await expect(wait).rejects.toBeInstanceOf(CancelledError)
