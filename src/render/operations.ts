@@ -1,4 +1,5 @@
-import { cell, code, formatTime, heading, table } from './markdown.js'
+import { cell, code, heading, table } from './escape.js'
+import { formatTime } from './markdown.js'
 
 /** The stack's `currentOperation`, with the update it belongs to when known. */
 export interface RunningOperation {
