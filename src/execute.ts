@@ -89,8 +89,27 @@ export async function execute(
     combined && combined.comment === undefined && comment.length > 0
       ? { ...combined, comment }
       : combined
-  const outcome = withFailures(withComments, failures, skipped)
+  const gated = withComments && withGates(withComments, done)
+  const outcome = withFailures(gated, failures, skipped)
   return { outcome: outcome && withPlan(outcome, planned, dryRun), failures, skipped }
+}
+
+/** Several stacks' gates as one: failed when any failed, each reason naming its stack. */
+function withGates(combined: CommandOutcome, done: StackOutcome[]): CommandOutcome {
+  if (combined.gate !== undefined) return combined
+  const gates = done.filter(({ outcome }) => outcome.gate && outcome.gate.verdict !== 'none')
+  if (gates.length === 0) return combined
+  const reasons = gates.flatMap(({ stack, outcome }) =>
+    (outcome.gate?.reasons ?? []).map(reason => `${stackName(stack)}: ${reason}`)
+  )
+  const verdict = gates.some(({ outcome }) => outcome.gate?.verdict === 'failed')
+    ? 'failed'
+    : 'passed'
+  return {
+    ...combined,
+    gate: { verdict, reasons },
+    outputs: { ...combined.outputs, gate: verdict, 'gate-reasons': reasons.join('\n') }
+  }
 }
 
 /** The job summary lists failed and skipped stacks too, not only the step's error. */

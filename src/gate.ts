@@ -54,6 +54,8 @@ export interface GateInput {
   unfinished?: boolean
   /** `preview`, `update`, …: names the thing in reasons. */
   kind?: string
+  /** Resource operations the fold did not keep, so the gate could not judge them. */
+  unseen?: number
 }
 
 export interface GateRules {
@@ -65,7 +67,7 @@ export interface GateRules {
 /** Why the gate failed, one entry per tripped resource, violation or condition. */
 export interface GateTrip {
   /** The rule that tripped: a fail-on value, or `protect`. */
-  rule: FailOn | 'protect' | 'unfinished'
+  rule: FailOn | 'protect' | 'unfinished' | 'unseen'
   /** The resource, when the trip is about one. */
   urn?: string
   type?: string
@@ -206,6 +208,13 @@ export function evaluateGate(input: GateInput, rules: GateRules): GateVerdict {
     trips.push({
       rule: 'unfinished',
       reason: `the ${what} has not finished, so its changes are not final (set wait-seconds to wait for it)`
+    })
+  }
+
+  if ((input.unseen ?? 0) > 0) {
+    trips.push({
+      rule: 'unseen',
+      reason: `${input.unseen} resource operations beyond the summary's limit could not be judged`
     })
   }
 

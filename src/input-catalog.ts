@@ -14,6 +14,7 @@ import {
   parseEnvironmentVariables,
   parseGitCommit,
   parseGitRef,
+  lines,
   parseList,
   parseMinutes,
   parseName,
@@ -24,6 +25,7 @@ import {
   parseTime,
   type StackPattern
 } from './input-parsers.js'
+import { FAIL_ON, type FailOn } from './gate.js'
 import type { RunEvent } from './github/event.js'
 import {
   PREVIEW_MATCH_MODES,
@@ -68,6 +70,25 @@ export type CommentMode = 'always' | 'on-change' | 'never'
 /** `comment-on-pr`: a boolean. */
 function parseCommentMode(raw: string): CommentMode {
   return parseBoolean('comment-on-pr', raw) ? 'always' : 'never'
+}
+
+/** `fail-on`: a comma- or newline-separated list of FAIL_ON values. */
+function parseFailOn(raw: string): FailOn[] {
+  return [...new Set(parseList(raw).map(value => parseChoice('fail-on', value, FAIL_ON)))]
+}
+
+/** `allow` / `protect`: one type or URN glob per line. */
+function parseGlobs(name: string) {
+  return (raw: string): string[] => {
+    const globs = lines(raw)
+    for (const glob of globs)
+      if (/\s/.test(glob))
+        throw new InputError(
+          name,
+          `'${glob}' holds a space; give one resource type or URN glob per line`
+        )
+    return globs
+  }
 }
 
 function selectorFor(mode: (typeof PREVIEW_MATCH_MODES)[number], context: ParseContext) {
@@ -411,6 +432,21 @@ export const COMMAND_INPUTS = {
     'list-previews: wait up to this long for the matching preview to exist and finish (it may run in a parallel job or a Pulumi Deployment), polling with backoff. 0: look once.',
     int('wait-seconds', 0, 21_600),
     '0'
+  ),
+  failOn: spec(
+    'fail-on',
+    'Gate (list-previews, get-update, list-update-events): fail the step when the preview or update has any of these, comma- or newline-separated: create, update, delete, replace, any-change, policy-mandatory, policy-advisory, failed. A replace counts as replace, not delete.',
+    parseFailOn
+  ),
+  allow: spec(
+    'allow',
+    'Gate: resource type or URN globs, one per line (e.g. aws:s3/bucket:*), exempt from fail-on. Never exempts from protect.',
+    parseGlobs('allow')
+  ),
+  protect: spec(
+    'protect',
+    'Gate: resource type or URN globs, one per line (e.g. urn:pulumi:prod::*::aws:rds/instance:Instance::*); any delete or replace of a match fails the step, whatever fail-on says.',
+    parseGlobs('protect')
   ),
   lookbackDays: spec(
     'lookback-days',

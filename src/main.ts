@@ -85,6 +85,12 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
     if (settings.comment !== 'never') await commentOnPullRequest(settings, execution)
+    // After the comment, so the pull request shows why the required check failed.
+    const gate = execution.outcome?.gate
+    if (gate?.verdict === 'failed')
+      core.setFailed(
+        `The gate failed (fail-on / protect):\n${gate.reasons.map(reason => logText(reason)).join('\n')}`
+      )
     if (execution.failures.length > 0) {
       const lines = execution.failures.map(
         ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`

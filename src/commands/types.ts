@@ -30,6 +30,8 @@ export interface CommandOutcome {
    * `result` to the result file.
    */
   resultFile?: string
+  /** The gate's verdict (fail-on / protect); a failed one fails the step after the comment. */
+  gate?: { verdict: 'passed' | 'failed' | 'none'; reasons: string[] }
 }
 
 /** A command's inputs: `stack` arrives resolved to one stack. */

@@ -20,6 +20,15 @@ import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../ren
 import { streamResultFile } from '../result-file.js'
 import type { ReadApi } from './context.js'
 import { findPreview, isUnfinished } from './preview-search.js'
+import {
+  GATE_INPUTS,
+  GATE_OUTPUTS,
+  gateReport,
+  gateRules,
+  outcomeGate,
+  type GateReport
+} from './gate-outputs.js'
+import type { GateRules } from '../gate.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
 const DEFAULT_PAGE_SIZE = 10
@@ -111,6 +120,7 @@ interface UpdateReport {
   summary: string
   comment: { stack: string; body: string }
   count: number
+  gate: GateReport
 }
 
 /**
@@ -122,6 +132,7 @@ export async function summariseUpdate(
   context: CommandContext,
   stack: StackRef,
   target: UpdateTarget,
+  rules: GateRules,
   sink?: EventSink
 ): Promise<UpdateReport> {
   const digest = await readEvents(context.api, stack, target.updateId, {
@@ -145,6 +156,18 @@ export async function summariseUpdate(
     ...(url === undefined ? {} : { url })
   }
   const note = target.finished ? '' : renderUnfinishedNote(target.status, digest.events)
+  const gate = gateReport(
+    meta.stack,
+    {
+      resources: digest.operations.map(({ urn, type, op }) => ({ urn, type, op })),
+      policies: digest.policies.map(({ level, pack, policy }) => ({ level, pack, policy })),
+      failed: target.status === 'failed' || digest.failedResources > 0,
+      unfinished: !target.finished,
+      kind: preview ? 'preview' : kind,
+      unseen: digest.operationsOmitted
+    },
+    rules
+  )
   return {
     result: {
       updateId: target.updateId,
@@ -158,11 +181,17 @@ export async function summariseUpdate(
       policyViolationCount: digest.policies.length + digest.policiesOmitted,
       policyViolations: digest.policies,
       diagnosticCount: digest.diagnostics.length + digest.diagnosticsOmitted,
-      diagnostics: digest.diagnostics
+      diagnostics: digest.diagnostics,
+      gate: gate.verdict.verdict,
+      gateReasons: gate.verdict.trips.map(trip => trip.reason)
     },
-    summary: renderUpdate(meta, digest) + note,
-    comment: { stack: meta.stack, body: renderUpdate(meta, digest, { compact: true }) + note },
-    count: digest.events
+    summary: gate.markdown + renderUpdate(meta, digest) + note,
+    comment: {
+      stack: meta.stack,
+      body: gate.markdown + renderUpdate(meta, digest, { compact: true }) + note
+    },
+    count: digest.events,
+    gate
   }
 }
 
@@ -205,16 +234,17 @@ const listPreviews = defineCommand({
   description:
     "List a stack's latest previews, newest first, and render the preview of this run's change (match-preview): on a pull request, the preview of its head commit.",
   required: ['stack'],
-  optional: ['pageSize', 'matchPreview', 'waitSeconds'],
+  optional: ['pageSize', 'matchPreview', 'waitSeconds', ...GATE_INPUTS],
   mutates: false,
   perStack: true,
   comments: true,
   outputs: {
     count: 'Number of previews returned.',
     'update-id': 'ID of the matched preview (match-preview).',
-    status: 'Result of the matched preview.'
+    status: 'Result of the matched preview.',
+    ...GATE_OUTPUTS
   },
-  async run(context, { stack, pageSize, matchPreview, waitSeconds }) {
+  async run(context, { stack, pageSize, matchPreview, waitSeconds, ...inputs }) {
     const { firstPage, match } = await findPreview(
       context,
       stack,
@@ -225,21 +255,27 @@ const listPreviews = defineCommand({
     const report =
       match === undefined
         ? undefined
-        : await summariseUpdate(context, stack, {
-            updateId: match.updateID,
-            status: match.info.result ?? 'unknown',
-            finished: !isUnfinished(match),
-            kind: match.info.kind
-          })
+        : await summariseUpdate(
+            context,
+            stack,
+            {
+              updateId: match.updateID,
+              status: match.info.result ?? 'unknown',
+              finished: !isUnfinished(match),
+              kind: match.info.kind
+            },
+            gateRules(inputs)
+          )
     return {
       result: firstPage.map(compactUpdate),
       outputs: {
         count: firstPage.length,
         'update-id': match?.updateID ?? '',
-        status: match?.info.result ?? ''
+        status: match?.info.result ?? '',
+        ...report?.gate.outputs
       },
       summary: report ? `${report.summary}\n${list}` : list,
-      ...(report ? { comment: [report.comment] } : {})
+      ...(report ? { comment: [report.comment], gate: outcomeGate(report.gate) } : {})
     }
   }
 })
@@ -250,15 +286,16 @@ const listUpdateEvents = defineCommand({
   description:
     'Read all engine events of an update or preview (default: the latest update) into the result file and summarise its changes, policy violations and diagnostics. For an update still running, the events so far.',
   required: ['stack'],
-  optional: ['updateId'],
+  optional: ['updateId', ...GATE_INPUTS],
   mutates: false,
   comments: true,
   outputs: {
     count: 'Number of engine events.',
     status: 'Status of the update.',
-    'update-id': 'ID of the update read.'
+    'update-id': 'ID of the update read.',
+    ...GATE_OUTPUTS
   },
-  async run(context, { stack, updateId }) {
+  async run(context, { stack, updateId, ...inputs }) {
     const latest = updateId === undefined ? await latestUpdate(context.api, stack) : undefined
     const id = updateId ?? latest?.updateID ?? ''
     const status = await updateStatus(context.api, stack, id)
@@ -277,11 +314,17 @@ const listUpdateEvents = defineCommand({
         await writer.begin('{')
         writer.key('events')
         await writer.begin('[')
-        const summarised = await summariseUpdate(context, stack, target, async (events, raw) => {
-          // As the service sent them: no event is serialised again.
-          if (raw !== undefined) await writer.rawItems(raw)
-          else for (const event of events) await writer.value(event)
-        })
+        const summarised = await summariseUpdate(
+          context,
+          stack,
+          target,
+          gateRules(inputs),
+          async (events, raw) => {
+            // As the service sent them: no event is serialised again.
+            if (raw !== undefined) await writer.rawItems(raw)
+            else for (const event of events) await writer.value(event)
+          }
+        )
         await writer.end()
         await writer.fields(summarised.result)
         await writer.end()
@@ -291,9 +334,10 @@ const listUpdateEvents = defineCommand({
     return {
       result: report.result,
       resultFile: path,
-      outputs: { count: report.count, status, 'update-id': id },
+      outputs: { count: report.count, status, 'update-id': id, ...report.gate.outputs },
       summary: report.summary,
-      comment: [report.comment]
+      comment: [report.comment],
+      gate: outcomeGate(report.gate)
     }
   }
 })
@@ -343,25 +387,28 @@ const getUpdate = defineCommand({
   description:
     "Read an update's (or preview's) status and summarise its engine events: resource changes, policy violations, diagnostics. For an update still running, the events so far.",
   required: ['stack', 'updateId'],
-  optional: [],
+  optional: [...GATE_INPUTS],
   mutates: false,
   comments: true,
   outputs: {
     status: 'Status of the update: succeeded, failed, running, …',
-    count: 'Number of engine events read.'
+    count: 'Number of engine events read.',
+    ...GATE_OUTPUTS
   },
-  async run(context, { stack, updateId }) {
+  async run(context, { stack, updateId, ...inputs }) {
     const status = await updateStatus(context.api, stack, updateId)
-    const report = await summariseUpdate(context, stack, {
-      updateId,
-      status,
-      finished: !UNFINISHED_STATUSES.has(status)
-    })
+    const report = await summariseUpdate(
+      context,
+      stack,
+      { updateId, status, finished: !UNFINISHED_STATUSES.has(status) },
+      gateRules(inputs)
+    )
     return {
       result: report.result,
-      outputs: { status, count: report.count },
+      outputs: { status, count: report.count, ...report.gate.outputs },
       summary: report.summary,
-      comment: [report.comment]
+      comment: [report.comment],
+      gate: outcomeGate(report.gate)
     }
   }
 })

@@ -5,7 +5,7 @@ import { formatDuration } from './markdown.js'
 /** What a summary shows of an update's engine events; built page by page, events can be dropped. */
 export interface EventDigest {
   events: number
-  operations: { op: string; type: string; name: string; changed: string[] }[]
+  operations: { op: string; type: string; urn: string; name: string; changed: string[] }[]
   /** Operations beyond the table's limit are counted, not kept. */
   operationsOmitted: number
   policies: { pack: string; policy: string; level: string; resource: string; message: string }[]
@@ -84,6 +84,7 @@ export function addEvents(digest: EventDigest, events: EngineEvent[]): void {
           digest.operations.push({
             op: metadata.op,
             type: metadata.type,
+            urn: metadata.urn,
             name: nameOf(metadata.urn),
             changed: changedKeys(metadata)
           })
