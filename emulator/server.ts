@@ -25,6 +25,9 @@ export interface RecordedRequest {
   startedAt: number
   finishedAt: number
   authorization?: string
+  /** The request's Accept-Encoding and the response's Content-Encoding, when present. */
+  acceptEncoding?: string
+  contentEncoding?: string
   body?: string
 }
 
@@ -122,7 +125,7 @@ export class EmulatorServer {
       await sendReply(res, early)
       return
     }
-    const reply = await this.dispatch(req, method, path, exchange.query, body)
+    const reply = acceptGzip(req, await this.dispatch(req, method, path, exchange.query, body))
     await sendReply(res, reply, fault && { rule: fault, behaviour, exchange })
   }
 
@@ -143,6 +146,8 @@ export class EmulatorServer {
       finishedAt: 0
     }
     if (req.headers.authorization !== undefined) record.authorization = req.headers.authorization
+    if (req.headers['accept-encoding'] !== undefined)
+      record.acceptEncoding = req.headers['accept-encoding']
     this.requests.push(record)
     this.inFlight++
     this.peak = Math.max(this.peak, this.inFlight)
@@ -150,6 +155,8 @@ export class EmulatorServer {
       this.inFlight--
       record.finishedAt = Date.now()
       record.status = res.statusCode
+      const encoding = res.getHeader('content-encoding')
+      if (typeof encoding === 'string') record.contentEncoding = encoding
     })
     return record
   }
@@ -238,6 +245,21 @@ export class EmulatorServer {
   }
 }
 
+/**
+ * Like the service, answer gzip when the client accepts it (the CLI always does), error
+ * bodies included; bodies already gzip (the audit export) are left as they are.
+ */
+function acceptGzip(req: IncomingMessage, reply: Reply): Reply {
+  const accepted = (req.headers['accept-encoding'] ?? '')
+    .split(',')
+    .some(part => /^\s*(x-)?gzip\s*(;\s*q=(?!0(\.0*)?\s*$)[\d.]+\s*)?$/i.test(part))
+  const hasBody = reply.body !== undefined || reply.stream !== undefined
+  const vary = { ...reply.headers, Vary: 'Accept-Encoding' }
+  if (!accepted || !hasBody || reply.gzip || reply.status === 204 || reply.status === 304)
+    return { ...reply, headers: vary }
+  return { ...reply, headers: vary, gzip: true }
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -264,21 +286,28 @@ interface AppliedFault {
   exchange: FaultedExchange
 }
 
-/** A reply's body as bytes, gzipped when asked, with its length when known up front. */
-function outgoingBody(reply: Reply): OutgoingBody {
+/** A reply's body as bytes, with its length when known up front. */
+function plainBody(reply: Reply): OutgoingBody {
   const hasBody = reply.body !== undefined || reply.stream !== undefined
   const chunks = toBuffers(reply.stream ?? (reply.body !== undefined ? [reply.body] : []))
-  if (reply.gzip) return { chunks: gzipStream(chunks), length: undefined }
   if (reply.body !== undefined) return { chunks, length: Buffer.byteLength(reply.body) }
   return { chunks, length: hasBody ? undefined : 0 }
+}
+
+/** The body as it goes on the wire: reshaped by a fault before and after any gzip. */
+async function wireBody(reply: Reply, fault: AppliedFault | undefined): Promise<OutgoingBody> {
+  let body = plainBody(reply)
+  if (fault?.behaviour.plain) body = await fault.behaviour.plain(fault.rule, body, fault.exchange)
+  if (reply.gzip) body = { chunks: gzipStream(body.chunks), length: undefined }
+  if (fault?.behaviour.wire) body = await fault.behaviour.wire(fault.rule, body, fault.exchange)
+  return body
 }
 
 /** Write a reply, reshaped by a fault if one matched. Respects backpressure throughout. */
 async function sendReply(res: ServerResponse, reply: Reply, fault?: AppliedFault): Promise<void> {
   const headers: Record<string, string> = { ...reply.headers }
   if (reply.gzip) headers['Content-Encoding'] = 'gzip'
-  let body = outgoingBody(reply)
-  if (fault?.behaviour.body) body = await fault.behaviour.body(fault.rule, body, fault.exchange)
+  const body = await wireBody(reply, fault)
   const empty = reply.status === 204 || reply.status === 304
   if (body.length !== undefined && !empty) headers['Content-Length'] = String(body.length)
   res.writeHead(reply.status, headers)
