@@ -44,8 +44,10 @@ export interface FaultedExchange {
 interface FaultBehaviour {
   /** Before routing: a reply answers without routing, 'gone' ends the exchange. */
   before?(rule: FaultOptions, x: FaultedExchange): Promise<Reply | 'gone' | undefined>
-  /** After routing: reshape the response body (after any gzip). */
-  body?(rule: FaultOptions, body: OutgoingBody, x: FaultedExchange): Promise<OutgoingBody>
+  /** After routing: reshape the response body before any gzip. */
+  plain?(rule: FaultOptions, body: OutgoingBody, x: FaultedExchange): Promise<OutgoingBody>
+  /** After routing: reshape the response body as it goes on the wire (after any gzip). */
+  wire?(rule: FaultOptions, body: OutgoingBody, x: FaultedExchange): Promise<OutgoingBody>
   /** Drop the connection once the (reshaped) body was written, instead of ending it. */
   drop?: boolean
 }
@@ -53,7 +55,7 @@ interface FaultBehaviour {
 const FAULTS = {
   /** headers and `afterBytes` body bytes, then the connection is cut */
   reset: {
-    body: (rule, body) =>
+    wire: (rule, body) =>
       Promise.resolve({ ...body, chunks: firstBytes(body.chunks, rule.afterBytes ?? 0) }),
     drop: true
   },
@@ -82,12 +84,12 @@ const FAULTS = {
   },
   /** the real answer in 64-byte chunks, `delayMs` (default 50) apart */
   slow: {
-    body: (rule, body, x) =>
+    wire: (rule, body, x) =>
       Promise.resolve({ ...body, chunks: rechunk(body.chunks, 64, rule.delayMs ?? 50, x.res) })
   },
   /** the body cut after `afterBytes` (default half), sent chunked so it ends cleanly */
   'truncate-gzip': {
-    body: async (rule, body) => {
+    wire: async (rule, body) => {
       const buf = await collect(body.chunks)
       const cut = Math.min(buf.length, rule.afterBytes ?? Math.max(10, Math.floor(buf.length / 2)))
       return { chunks: toBuffers([buf.subarray(0, cut)]), length: undefined }
@@ -95,7 +97,7 @@ const FAULTS = {
   },
   /** bytes flipped in the compressed data and in the CRC32 trailer, so inflate must fail */
   'corrupt-gzip': {
-    body: async (_rule, body) => {
+    wire: async (_rule, body) => {
       const buf = Buffer.from(await collect(body.chunks))
       const start = Math.min(buf.length, 12)
       for (let i = start; i < buf.length - 8; i += 97) buf[i] = (buf[i] ?? 0) ^ 0xff
@@ -120,7 +122,7 @@ const FAULTS = {
       if (x.requestToken === 'loop') x.query.delete('continuationToken')
       return Promise.resolve(undefined)
     },
-    body: async (_rule, body, x) => {
+    plain: async (_rule, body, x) => {
       let text = (await collect(body.chunks)).toString('utf8')
       try {
         const v: unknown = JSON.parse(text)
