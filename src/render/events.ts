@@ -1,5 +1,6 @@
 import type { EngineEvent, ResourceChanges, StepEventMetadata } from '../api/types.js'
-import { cell, code, formatDuration, heading, link, stripColors, table } from './markdown.js'
+import { cell, code, heading, link, stripColors, table } from './escape.js'
+import { formatDuration } from './markdown.js'
 
 /** What a summary shows of an update's engine events; built page by page, events can be dropped. */
 export interface EventDigest {
