@@ -37,6 +37,8 @@ export interface Environment {
   info(message: string): void
   warning(message: string): void
   mask(secret: string): void
+  /** Aborted when the runner cancels the job (SIGINT/SIGTERM): waits stop and clean up. */
+  signal: AbortSignal
 }
 
 export interface CommandContext extends Environment {
