@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EngineEvent } from '../src/api/types.js'
-import { addEvents, changeCounts, emptyDigest, renderUpdate } from '../src/render/events.js'
+import { modelOf } from '../src/events/model.js'
+import { changeCounts, renderUpdate } from '../src/render/events.js'
 import { cell, code, limitBytes, stripColors, text } from '../src/render/markdown.js'
 import { redactSecrets, renderPlannedRequests } from '../src/render/plan.js'
 import { ROOT } from './support/action.js'
@@ -39,22 +40,19 @@ describe('update summary', () => {
     ) as {
       events: EngineEvent[]
     }
-    const digest = emptyDigest()
-    addEvents(digest, example.events)
     const markdown = renderUpdate(
       {
         stack: 'demo/web/dev',
-        kind: 'update',
         updateId: 'u-1',
         status: 'succeeded',
         url: 'https://app.pulumi.com/demo/web/dev/updates/95'
       },
-      digest
+      modelOf(example.events, { kind: 'update', status: 'succeeded' })
     )
     expect(markdown).toContain('### ✅ Update of demo/web/dev succeeded: `+2 ~0 -0 ±0`')
-    expect(markdown).toContain('| 🟢 create | `aws:ec2/vpc:Vpc` | main |')
+    expect(markdown).toContain('| 🟢 create | ✅ done | `aws:ec2/vpc:Vpc` | main |')
     expect(markdown).toContain(
-      '| advisory | aws/vpc-sizing | main | VPCs must be of appropriate size.'
+      '| advisory |  | aws/vpc-sizing | main | VPCs must be of appropriate size.'
     )
     expect(markdown).toContain(
       '[View in Pulumi Cloud](https://app.pulumi.com/demo/web/dev/updates/95)'
@@ -70,7 +68,6 @@ describe('update summary', () => {
   })
 
   it('keeps a 50k-event update under 1 MiB by counting rows it does not show', () => {
-    const digest = emptyDigest()
     const events: EngineEvent[] = Array.from({ length: 50_000 }, (_, i) => ({
       timestamp: i,
       resourcePreEvent: {
@@ -81,13 +78,15 @@ describe('update summary', () => {
         }
       }
     }))
-    addEvents(digest, events)
     const markdown = renderUpdate(
-      { stack: 'a/b/c', kind: 'update', updateId: 'u', status: 'succeeded' },
-      digest
+      { stack: 'a/b/c', updateId: 'u', status: 'succeeded' },
+      modelOf(events, { kind: 'update', status: 'succeeded' })
     )
     expect(Buffer.byteLength(markdown)).toBeLessThan(1024 * 1024)
-    expect(markdown).toContain('…and 49500 more resource operations.')
+    expect(markdown).toContain(
+      "…and 49500 more resource changes, listed in this step's result file."
+    )
+    expect(markdown).toContain('<details><summary>480 more resource changes</summary>')
     expect(markdown).toContain('`+50000 ~0 -0 ±0`')
   })
 })

@@ -10,6 +10,8 @@ import { redactSecrets, renderPlannedRequests } from './render/plan.js'
 
 export interface Environment {
   consoleUrl: string
+  /** This workflow run's page, where its whole job summary is (linked from cut lists). */
+  runUrl?: string | undefined
   workDir: string
   info(message: string): void
   warning(message: string): void

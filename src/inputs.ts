@@ -9,6 +9,7 @@ import {
 import { InputError, hasWildcard } from './input-parsers.js'
 import { findCommand, commandNames } from './commands/registry.js'
 import type { Command } from './commands/types.js'
+import { runUrl } from './render/comment.js'
 
 /** Reads one raw input the way the runner passes it (INPUT_<NAME>), trimmed. */
 export type InputReader = (name: string) => string
@@ -29,6 +30,15 @@ export interface Settings {
   values: Partial<InputValues>
   /** Inputs that were set but that this command does not read (warned about, not fatal). */
   ignored: string[]
+  /** This workflow run's page (where its job summary is), when the runner says which run. */
+  runUrl: string | undefined
+}
+
+/** The runner's variables that name the workflow run. */
+export interface RunnerRun {
+  GITHUB_SERVER_URL?: string | undefined
+  GITHUB_REPOSITORY?: string | undefined
+  GITHUB_RUN_ID?: string | undefined
 }
 
 const STACK_COMPLETING = ['organization', 'project'] as const
@@ -37,7 +47,10 @@ const STACK_COMPLETING = ['organization', 'project'] as const
  * Reads and validates every input once, before any request: an unknown command, a
  * missing required input or a malformed value is an InputError naming the input.
  */
-export function readSettings(read: InputReader = readFromEnvironment): Settings {
+export function readSettings(
+  read: InputReader = readFromEnvironment,
+  runner: RunnerRun = process.env
+): Settings {
   const name = read('command')
   if (name === '')
     throw new InputError('command', `is required; one of ${commandNames().join(', ')}`)
@@ -81,7 +94,17 @@ export function readSettings(read: InputReader = readFromEnvironment): Settings 
       return raw !== '' && raw !== spec.default
     })
     .map(spec => spec.name)
-  return { command, common, values, ignored }
+  return {
+    command,
+    common,
+    values,
+    ignored,
+    runUrl: runUrl({
+      serverUrl: runner.GITHUB_SERVER_URL,
+      repository: runner.GITHUB_REPOSITORY,
+      runId: runner.GITHUB_RUN_ID
+    })
+  }
 }
 
 /**

@@ -54,6 +54,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     const workDir = join(process.env.RUNNER_TEMP || tmpdir(), 'pulumi-cloud-action')
     const execution = await execute(settings, api, {
       consoleUrl: resolveConsoleUrl(settings.common.consoleUrl, apiUrl),
+      runUrl: settings.runUrl,
       workDir,
       info: message => {
         core.info(message)
