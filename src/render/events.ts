@@ -130,6 +130,10 @@ function renderNotes(model: UpdateModel): string[] {
     )
   else if (stack === undefined && model.stackOutputs.length > 0)
     notes.push(`${outputs} to stack outputs, which the engine counts as no resource change.`)
+  if (model.kind.action === 'refresh' && rows.length > 0)
+    notes.push(
+      'A refresh changes no resource: update means one drifted from the state, delete that it no longer exists (both now recorded in the state).'
+    )
   const cleanups = rows.filter(row => !row.counted && row.op.endsWith('-replaced'))
   if (cleanups.length > 0)
     notes.push(
