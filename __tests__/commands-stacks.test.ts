@@ -246,9 +246,11 @@ describe('delete-stack-tag', () => {
 
 describe('export-stack', () => {
   it("writes exactly the service's export, with resource count and secret outputs as ciphertext", async () => {
+    // The document as sent uncompressed: the action gets it gzip and must save these bytes.
     const direct = await fetch(`${emulator.url}/api/stacks/acme/website/prod/export`, {
-      headers: { Authorization: `token ${emulator.token}` }
+      headers: { Authorization: `token ${emulator.token}`, 'Accept-Encoding': 'identity' }
     })
+    expect(direct.headers.get('content-encoding')).toBeNull()
     const body = Buffer.from(await direct.arrayBuffer())
     emulator.resetStats()
 
@@ -259,6 +261,10 @@ describe('export-stack', () => {
     expect(createHash('sha256').update(file).digest('hex')).toBe(sha256)
     expect(result.outputs.sha256).toBe(sha256)
     expect(result.outputs.bytes).toBe(String(body.length))
+    // Asked for and sent compressed, as between the Pulumi CLI and the service.
+    const exported = emulator.requests.find(r => r.path.endsWith('/export'))
+    expect(exported?.acceptEncoding).toBe('gzip')
+    expect(exported?.contentEncoding).toBe('gzip')
 
     const deployment = JSON.parse(body.toString('utf8')) as {
       deployment: { resources: { type: string; outputs?: Record<string, unknown> }[] }

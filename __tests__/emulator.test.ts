@@ -398,10 +398,21 @@ describe('faults', () => {
     const normal = await (await api(emu, path)).text()
     emu.addFault({ path: '/api/stacks/**', kind: 'slow', delayMs: 2 })
     const t0 = Date.now()
-    const slow = await (await api(emu, path)).text()
+    // Uncompressed, so that the trickle is as long as the document.
+    const slow = await (await api(emu, path, { headers: { 'Accept-Encoding': 'identity' } })).text()
     expect(slow).toBe(normal)
     // 64-byte chunks, 2 ms apart
     expect(Date.now() - t0).toBeGreaterThanOrEqual(Math.floor(normal.length / 64) * 1.5)
+  })
+
+  it('answers gzip when the client accepts it, as the service does, and plain otherwise', async () => {
+    const path = '/api/stacks/acme/website/prod/export'
+    const gzipped = await api(emu, path, { headers: { 'Accept-Encoding': 'gzip' } })
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip')
+    expect(gzipped.headers.get('vary')).toBe('Accept-Encoding')
+    const plain = await rawGet(emu, path)
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(await gzipped.text()).toBe(plain.body.toString('utf8'))
   })
 
   it('truncate-gzip and corrupt-gzip break the audit export', async () => {

@@ -27,6 +27,9 @@ export interface RecordedRequest {
   startedAt: number
   finishedAt: number
   authorization?: string
+  /** The request's Accept-Encoding and the response's Content-Encoding, when present. */
+  acceptEncoding?: string
+  contentEncoding?: string
   body?: string
 }
 
@@ -116,6 +119,8 @@ export class EmulatorServer {
       finishedAt: 0
     }
     if (req.headers.authorization !== undefined) record.authorization = req.headers.authorization
+    if (req.headers['accept-encoding'] !== undefined)
+      record.acceptEncoding = req.headers['accept-encoding']
     this.requests.push(record)
     this.inFlight++
     this.peak = Math.max(this.peak, this.inFlight)
@@ -123,6 +128,8 @@ export class EmulatorServer {
       this.inFlight--
       record.finishedAt = Date.now()
       record.status = res.statusCode
+      const encoding = res.getHeader('content-encoding')
+      if (typeof encoding === 'string') record.contentEncoding = encoding
     })
 
     const body = await readBody(req)
@@ -159,11 +166,11 @@ export class EmulatorServer {
     if (fault?.kind === 'repeat-token' && url.searchParams.get('continuationToken') === 'loop') {
       // "loop" is our own fake token; serve the first page for it rather than a 400
       url.searchParams.delete('continuationToken')
-      const reply = await this.dispatch(req, method, path, url.searchParams, body)
+      const reply = acceptGzip(req, await this.dispatch(req, method, path, url.searchParams, body))
       await sendReply(res, reply, fault, 'loop')
       return
     }
-    const reply = await this.dispatch(req, method, path, url.searchParams, body)
+    const reply = acceptGzip(req, await this.dispatch(req, method, path, url.searchParams, body))
     await sendReply(res, reply, fault, url.searchParams.get('continuationToken'))
   }
 
@@ -249,6 +256,21 @@ export class EmulatorServer {
         }
     }
   }
+}
+
+/**
+ * Like the service, answer gzip when the client accepts it (the CLI always does), error
+ * bodies included; bodies already gzip (the audit export) are left as they are.
+ */
+function acceptGzip(req: IncomingMessage, reply: Reply): Reply {
+  const accepted = (req.headers['accept-encoding'] ?? '')
+    .split(',')
+    .some(part => /^\s*(x-)?gzip\s*(;\s*q=(?!0(\.0*)?\s*$)[\d.]+\s*)?$/i.test(part))
+  const hasBody = reply.body !== undefined || reply.stream !== undefined
+  const vary = { ...reply.headers, Vary: 'Accept-Encoding' }
+  if (!accepted || !hasBody || reply.gzip || reply.status === 204 || reply.status === 304)
+    return { ...reply, headers: vary }
+  return { ...reply, headers: vary, gzip: true }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -374,29 +396,29 @@ export async function sendReply(
       : hasBody
         ? undefined
         : 0
+  // The token is rewritten in the JSON before any gzip is applied.
+  if (fault?.kind === 'repeat-token') {
+    // answer the real page, but point the client back at the page it just asked for
+    const buf = await collect(chunks)
+    let text = buf.toString('utf8')
+    try {
+      const v: unknown = JSON.parse(text)
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+        ;(v as Record<string, unknown>)['continuationToken'] = requestToken ?? 'loop'
+        text = JSON.stringify(v)
+      }
+    } catch {
+      // not JSON: leave the body alone
+    }
+    chunks = toBuffers([text])
+    length = reply.gzip ? undefined : Buffer.byteLength(text)
+  }
   if (reply.gzip) {
     chunks = gzipStream(chunks)
     headers['Content-Encoding'] = 'gzip'
   }
 
   switch (fault?.kind) {
-    case 'repeat-token': {
-      // answer the real page, but point the client back at the page it just asked for
-      const buf = await collect(chunks)
-      let text = buf.toString('utf8')
-      try {
-        const v: unknown = JSON.parse(text)
-        if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-          ;(v as Record<string, unknown>)['continuationToken'] = requestToken ?? 'loop'
-          text = JSON.stringify(v)
-        }
-      } catch {
-        // not JSON: leave the body alone
-      }
-      chunks = toBuffers([text])
-      length = Buffer.byteLength(text)
-      break
-    }
     case 'truncate-gzip': {
       const buf = await collect(chunks)
       const cut = Math.min(buf.length, fault.afterBytes ?? Math.max(10, Math.floor(buf.length / 2)))

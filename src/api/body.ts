@@ -29,23 +29,70 @@ export interface SavedBody<R> {
   inspected: R | undefined
 }
 
-/** Reads a whole (small) body as UTF-8, failing on a cut connection or an idle timeout. */
+/**
+ * The decoders a response's Content-Encoding calls for. Every request asks for gzip (as the
+ * Pulumi CLI does), so a body is either as it was sent or gzip; `x-gzip` is gzip's old alias.
+ * An encoding the action did not ask for is a format error, never bytes saved undecoded.
+ */
+function contentDecoder(response: IncomingMessage, context: BodyContext): Gunzip | undefined {
+  const header = response.headers['content-encoding']
+  const encoding = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim().toLowerCase()
+  if (encoding === '' || encoding === 'identity') return undefined
+  if (encoding === 'gzip' || encoding === 'x-gzip')
+    return createGunzip({ chunkSize: INFLATE_CHUNK })
+  throw new ResponseFormatError(
+    context.method,
+    context.path,
+    `the body is encoded as '${encoding.slice(0, 40)}', which the action did not ask for (it asks for gzip)`
+  )
+}
+
+/** Inflated output per chunk: fewer, larger chunks mean fewer hash/scan/write calls. */
+const INFLATE_CHUNK = 128 * 1024
+
+/**
+ * Reads a whole (small) body as UTF-8 after gzip decoding, failing on a cut connection, a
+ * truncated or corrupt gzip stream or an idle timeout. Past `limitBytes` (of decoded text)
+ * the rest is read and dropped, so a huge error body cannot fill memory.
+ */
 export async function readBody(response: IncomingMessage, context: BodyContext): Promise<string> {
+  return (await readBodyBytes(response, context)).toString('utf8')
+}
+
+/** readBody's bytes, for callers that copy parts of the body as they came (paged items). */
+export async function readBodyBytes(
+  response: IncomingMessage,
+  context: BodyContext
+): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
-  await consume(response, context, chunk => {
-    if (context.limitBytes !== undefined && size >= context.limitBytes) return
-    chunks.push(chunk)
-    size += chunk.length
-  })
-  return Buffer.concat(chunks).toString('utf8')
+  const idle = idleTimeout(response, context)
+  const collect = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    for await (const chunk of source) {
+      idle.arm()
+      if (context.limitBytes !== undefined && size >= context.limitBytes) continue
+      chunks.push(chunk)
+      size += chunk.length
+    }
+  }
+  try {
+    const decode = contentDecoder(response, context)
+    await (decode === undefined ? pipeline(response, collect) : pipeline(response, decode, collect))
+  } catch (error) {
+    response.destroy()
+    throw classify(error, context)
+  } finally {
+    idle.stop()
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)
 }
 
 /**
  * Streams the body into a temp file beside `destination`, then renames it into place.
  * Bytes are hashed and inspected after decompression, so the sha256 is that of the file.
- * A body with `Content-Encoding: gzip` is always decoded; with `gunzip`, one that starts with
- * the gzip magic bytes is too, and any other body is saved as it came.
+ * A body with `Content-Encoding: gzip` is always decoded; with `gunzip`, one that (after
+ * that) starts with the gzip magic bytes is too (the audit export is a gzip file), and any
+ * other body is saved as it came.
  */
 export async function saveBody<R>(
   response: IncomingMessage,
@@ -58,8 +105,6 @@ export async function saveBody<R>(
   )
   const hash = createHash('sha256')
   let bytes = 0
-  const encoded = (response.headers['content-encoding'] ?? '').toLowerCase() === 'gzip'
-  const decode = encoded ? createGunzip() : options.gunzip ? gunzipWhenMagic() : undefined
   // The last stage hashes, inspects and writes each chunk synchronously: no write queue
   // builds up behind a fast socket, so memory stays flat and there is one copy per chunk.
   const idle = idleTimeout(response, options)
@@ -80,12 +125,21 @@ export async function saveBody<R>(
     }
   }
   try {
+    const stages: Transform[] = []
+    const decode = contentDecoder(response, options)
+    if (decode !== undefined) stages.push(decode)
+    if (options.gunzip) stages.push(gunzipWhenMagic())
     await mkdir(dirname(destination), { recursive: true })
-    await (decode === undefined ? pipeline(response, save) : pipeline(response, decode, save))
+    await (stages.length === 0
+      ? pipeline(response, save)
+      : stages.length === 1
+        ? pipeline(response, stages[0] as Transform, save)
+        : pipeline(response, stages[0] as Transform, stages[1] as Transform, save))
     const inspected = options.inspector?.finish()
     await rename(temp, destination)
     return { path: destination, bytes, sha256: hash.digest('hex'), inspected }
   } catch (error) {
+    response.destroy()
     // The temp file may not exist (its directory could not be made): keep the first error.
     await rm(temp, { force: true }).catch(() => undefined)
     throw classify(error, options)
@@ -172,36 +226,6 @@ function idleTimeout(response: IncomingMessage, context: BodyContext): IdleTimer
       response.destroy(new Error('connection closed before the body was complete'))
   })
   return { arm, stop }
-}
-
-function consume(
-  response: IncomingMessage,
-  context: BodyContext,
-  onChunk: (chunk: Buffer) => void
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const idle = idleTimeout(response, context)
-    response.on('data', (chunk: Buffer) => {
-      idle.arm()
-      onChunk(chunk)
-    })
-    response.on('error', error => {
-      idle.stop()
-      reject(classify(error, context))
-    })
-    response.on('end', () => {
-      idle.stop()
-      if (response.complete) resolve()
-      else
-        reject(
-          new NetworkError(
-            context.method,
-            context.path,
-            'connection closed before the body was complete'
-          )
-        )
-    })
-  })
 }
 
 /** File system errors writing the download: the user's path or disk, not the service. */
