@@ -20,6 +20,24 @@ export default tseslint.config(
     }
   },
   {
+    // Commands depend on their context (src/commands/context.ts), never on the runner.
+    files: ['src/commands/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/execute.js', '**/main.js', '**/inputs.js', '**/login.js'],
+              message:
+                'Commands depend on their context (./context.js), not on the runner that calls them.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked]
   }

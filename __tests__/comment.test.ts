@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { JsonObject } from '../emulator/types.js'
 import { commentBody, commentMarker } from '../src/render/comment.js'
 import { limitCharacters } from '../src/render/markdown.js'
-import { runAction, runDist } from './support/action.js'
+import { failureMessage, runAction, runDist } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
 import { startGitHubStandin, type GitHubStandin } from './support/github-standin.js'
 
@@ -248,10 +248,13 @@ describe('sticky pull request comment', () => {
     ])
   })
 
-  test('comment-on-pr on a command that cannot comment warns and writes nothing', async () => {
+  test('comment-on-pr on a command that cannot comment is an input error before any request', async () => {
     const run = await runAction(inputs({ command: 'get-stack' }), pullRequestEnv())
-    expect(run.exitCode).toBe(0)
-    expect(run.stdout).toContain('::warning::comment-on-pr is ignored by get-stack')
+    expect(run.exitCode).toBe(1)
+    expect(failureMessage(run)).toMatch(
+      /^Input 'comment-on-pr': get-stack has nothing to comment .*works with list-previews/
+    )
+    expect(emulator.requests).toHaveLength(0)
     expect(github.calls).toHaveLength(0)
   })
 

@@ -179,7 +179,7 @@ describe('input catalog', () => {
 
   it('takes the common defaults from the action.yml defaults of the catalog', () => {
     const raw: Record<string, string> = { command: 'list-webhooks', organization: 'acme' }
-    const common = readSettings(name => raw[name] ?? '').common
+    const common = readSettings(name => raw[name] ?? '', COMMANDS).common
     expect(common).toMatchObject({
       summary: COMMON_INPUTS.summary.parse(COMMON_INPUTS.summary.default ?? '', {
         command: 'list-webhooks'

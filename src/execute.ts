@@ -1,22 +1,12 @@
-import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from './api/client.js'
+import type { PlannedRequest, PulumiCloud } from './api/client.js'
 import { stackName, type StackRef } from './api/paths.js'
 import type { Settings } from './inputs.js'
 import { describeFailure } from './failure.js'
-import { hasWildcard } from './input-parsers.js'
 import { resolveStacks } from './stack-resolution.js'
-import type { CommandContext, CommandOutcome, StackOutcome } from './commands/types.js'
+import { commandContext, Writes, type Environment } from './commands/context.js'
+import type { CommandOutcome, StackOutcome } from './commands/types.js'
 import { renderStackFailures } from './render/failures.js'
-import { redactSecrets, renderPlannedRequests } from './render/plan.js'
-
-export interface Environment {
-  consoleUrl: string
-  /** This workflow run's page, where its whole job summary is (linked from cut lists). */
-  runUrl?: string | undefined
-  workDir: string
-  info(message: string): void
-  warning(message: string): void
-  mask(secret: string): void
-}
+import { renderPlannedRequests } from './render/plan.js'
 
 export interface StackFailure {
   stack: StackRef
@@ -36,37 +26,17 @@ export async function execute(
   api: PulumiCloud,
   environment: Environment
 ): Promise<Execution> {
-  const { command, common } = settings
-  const planned: PlannedRequest[] = []
-  const dryRun = common.dryRun && command.mutates
-  const write = async <T>(
-    method: WriteMethod,
-    path: string,
-    body?: unknown,
-    query?: Query
-  ): Promise<T | undefined> => {
-    if (dryRun) {
-      const target = api.pathWithQuery(path, query)
-      const request: PlannedRequest =
-        body === undefined
-          ? { method, path: target }
-          : { method, path: target, body: redactSecrets(body) }
-      planned.push(request)
-      environment.info(
-        `Dry run: ${method} ${target}${request.body === undefined ? '' : ` ${JSON.stringify(request.body)}`}`
-      )
-      return undefined
-    }
-    return api.send<T>(method, path, body, query)
-  }
+  const { command, common, stackMode } = settings
+  const writes = new Writes(api, settings.dryRun, message => {
+    environment.info(message)
+  })
+  const context = commandContext({ api, writes, stackMode, environment })
   const { stack: patterns, ...values } = settings.values
   const stacks = patterns === undefined ? [undefined] : await resolveStacks(api, patterns)
-  // The input's shape, not the match count, picks the mode: `acme/*/*` writes a directory
-  // and a manifest even on the day it matches one stack, so the workflow around it holds.
-  const multiStack = patterns !== undefined && (patterns.length > 1 || patterns.some(hasWildcard))
-  const context: CommandContext = { api, write, dryRun, multiStack, ...environment }
+  const planned = writes.planned
+  const dryRun = settings.dryRun
 
-  if (!multiStack) {
+  if (stackMode.kind === 'single') {
     const [only] = stacks
     const outcome = await command.run(
       context,

@@ -6,8 +6,10 @@ import {
   type InputValues,
   type ParseContext
 } from './input-catalog.js'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { InputError, hasWildcard } from './input-parsers.js'
-import { findCommand, commandNames } from './commands/registry.js'
+import type { StackMode } from './commands/context.js'
 import type { Command } from './commands/types.js'
 import { runUrl } from './render/comment.js'
 
@@ -17,6 +19,15 @@ export type InputReader = (name: string) => string
 export const readFromEnvironment: InputReader = name =>
   (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
 
+/** What the runner's environment decides about a run: RUNNER_TEMP, and which run it is. */
+export interface RunnerPaths {
+  RUNNER_TEMP?: string | undefined
+  GITHUB_SERVER_URL?: string | undefined
+  GITHUB_REPOSITORY?: string | undefined
+  GITHUB_RUN_ID?: string | undefined
+}
+
+/** Every decision that follows from the inputs, made once here and carried to the runner. */
 export interface Settings {
   command: Command
   common: Required<
@@ -30,15 +41,16 @@ export interface Settings {
   values: Partial<InputValues>
   /** Inputs that were set but that this command does not read (warned about, not fatal). */
   ignored: string[]
+  /** Writes are only planned: dry-run on a command that mutates. */
+  dryRun: boolean
+  /** One stack (or none), or several from a multi-line or wildcard `stack`. */
+  stackMode: StackMode
+  /** comment-on-pr, on a command that can comment (any other is refused as an input error). */
+  comment: boolean
+  /** The action's own directory under RUNNER_TEMP: result files and default export paths. */
+  workDir: string
   /** This workflow run's page (where its job summary is), when the runner says which run. */
   runUrl: string | undefined
-}
-
-/** The runner's variables that name the workflow run. */
-export interface RunnerRun {
-  GITHUB_SERVER_URL?: string | undefined
-  GITHUB_REPOSITORY?: string | undefined
-  GITHUB_RUN_ID?: string | undefined
 }
 
 const STACK_COMPLETING = ['organization', 'project'] as const
@@ -48,18 +60,16 @@ const STACK_COMPLETING = ['organization', 'project'] as const
  * missing required input or a malformed value is an InputError naming the input.
  */
 export function readSettings(
-  read: InputReader = readFromEnvironment,
-  runner: RunnerRun = process.env
+  read: InputReader,
+  commands: readonly Command[],
+  runner: RunnerPaths = process.env
 ): Settings {
+  const names = commands.map(command => command.name)
   const name = read('command')
-  if (name === '')
-    throw new InputError('command', `is required; one of ${commandNames().join(', ')}`)
-  const command = findCommand(name)
+  if (name === '') throw new InputError('command', `is required; one of ${names.join(', ')}`)
+  const command = commands.find(candidate => candidate.name === name)
   if (command === undefined)
-    throw new InputError(
-      'command',
-      `'${name}' is not a command; use one of ${commandNames().join(', ')}`
-    )
+    throw new InputError('command', `'${name}' is not a command; use one of ${names.join(', ')}`)
 
   const common = readCommon(read, name)
   const values: Partial<InputValues> = {}
@@ -85,7 +95,8 @@ export function readSettings(
     }
     assign(values, key, spec.parse(raw, context))
   }
-  checkStackCount(command, values)
+  const several = checkStackCount(command, values)
+  checkComment(command, common.commentOnPr, commands)
   const ignored = (Object.keys(COMMAND_INPUTS) as InputKey[])
     .filter(key => !wanted.has(key) && key !== 'organization' && key !== 'project')
     .map(key => COMMAND_INPUTS[key])
@@ -94,11 +105,18 @@ export function readSettings(
       return raw !== '' && raw !== spec.default
     })
     .map(spec => spec.name)
+  const workDir = join(runner.RUNNER_TEMP || tmpdir(), 'pulumi-cloud-action')
   return {
     command,
     common,
     values,
     ignored,
+    dryRun: common.dryRun && command.mutates,
+    stackMode: several
+      ? { kind: 'several', directory: resolve(values.path ?? join(workDir, 'exports')) }
+      : { kind: 'single' },
+    comment: common.commentOnPr,
+    workDir,
     runUrl: runUrl({
       serverUrl: runner.GITHUB_SERVER_URL,
       repository: runner.GITHUB_REPOSITORY,
@@ -143,16 +161,32 @@ function withDefaults(common: CommonValues): Settings['common'] {
   return { ...common, summary, timeoutSeconds, dryRun, concurrency, failFast, commentOnPr }
 }
 
-/** Commands that take exactly one stack refuse several lines or wildcards up front. */
-function checkStackCount(command: Command, values: Partial<InputValues>): void {
+/**
+ * Whether `stack` names several stacks. The input's shape, not the match count, decides:
+ * `acme/website/*` writes a directory and a manifest even on the day it matches one stack, so the
+ * workflow around it holds. Commands that take exactly one stack refuse that up front.
+ */
+function checkStackCount(command: Command, values: Partial<InputValues>): boolean {
   const patterns = values.stack
-  if (patterns === undefined || command.perStack === true) return
-  if (patterns.length > 1 || patterns.some(hasWildcard)) {
+  if (patterns === undefined) return false
+  const several = patterns.length > 1 || patterns.some(hasWildcard)
+  if (several && command.perStack !== true) {
     throw new InputError(
       'stack',
       `${command.name} works on one stack; give a single org/project/stack without '*'`
     )
   }
+  return several
+}
+
+/** comment-on-pr on a command that has nothing to comment is a mistake, caught before any request. */
+function checkComment(command: Command, commentOnPr: boolean, commands: readonly Command[]): void {
+  if (!commentOnPr || command.comments === true) return
+  const commenting = commands.filter(candidate => candidate.comments === true).map(c => c.name)
+  throw new InputError(
+    'comment-on-pr',
+    `${command.name} has nothing to comment on a pull request; comment-on-pr works with ${commenting.join(', ')}. Remove comment-on-pr or use one of them.`
+  )
 }
 
 function assign<T extends object>(target: T, key: keyof T, value: unknown): void {

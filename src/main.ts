@@ -1,6 +1,4 @@
 import * as core from '@actions/core'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { PulumiCloud } from './api/client.js'
 import { stackName } from './api/paths.js'
 import { resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
@@ -28,7 +26,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
   let api: PulumiCloud | undefined
   let settings: Settings | undefined
   try {
-    settings = readSettings(read)
+    settings = readSettings(read, COMMANDS)
     if (settings.values.secret) core.setSecret(settings.values.secret)
     for (const name of settings.ignored)
       core.warning(`Input '${name}' is not used by ${settings.command.name} and was ignored.`)
@@ -51,7 +49,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
           }
         : {})
     })
-    const workDir = join(process.env.RUNNER_TEMP || tmpdir(), 'pulumi-cloud-action')
+    const { workDir } = settings
     const execution = await execute(settings, api, {
       consoleUrl: resolveConsoleUrl(settings.common.consoleUrl, apiUrl),
       runUrl: settings.runUrl,
@@ -67,9 +65,9 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       }
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
-    if (!(settings.common.dryRun && settings.command.mutates)) core.setOutput('dry-run', 'false')
+    if (!settings.dryRun) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
-    if (settings.common.commentOnPr) await commentOnPullRequest(settings, execution)
+    if (settings.comment) await commentOnPullRequest(settings, execution)
     if (execution.failures.length > 0) {
       const lines = execution.failures.map(
         ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`
@@ -100,13 +98,6 @@ async function summariseFailure(settings: Settings, message: string): Promise<vo
 }
 
 async function commentOnPullRequest(settings: Settings, execution: Execution): Promise<void> {
-  if (settings.command.comments !== true) {
-    const commenting = COMMANDS.filter(command => command.comments === true).map(c => c.name)
-    core.warning(
-      `comment-on-pr is ignored by ${settings.command.name}; it works with ${commenting.join(', ')}.`
-    )
-    return
-  }
   const token = settings.common.githubToken
   if (token) core.setSecret(token)
   const urls = await publishComments({

@@ -1,11 +1,11 @@
-import type { PulumiCloud } from './api/client.js'
+import type { ReadApi } from './commands/context.js'
 import type { StackRef } from './api/paths.js'
 import type { ListStacksResponse } from './api/types.js'
 import { hasWildcard, type StackPattern } from './input-parsers.js'
 
 /** Lists stacks (all pages) with the service's own filters. */
 export async function* listStacks(
-  api: PulumiCloud,
+  api: ReadApi,
   filters: { organization?: string; project?: string; tagName?: string; tagValue?: string }
 ): AsyncGenerator<StackRef> {
   const query = {
@@ -35,10 +35,7 @@ function globToRegExp(glob: string): RegExp {
  * The order of the input is kept and duplicates are dropped. Patterns that need the same
  * listing (two wildcard lines of one organization) share one walk of list-stacks.
  */
-export async function resolveStacks(
-  api: PulumiCloud,
-  patterns: StackPattern[]
-): Promise<StackRef[]> {
+export async function resolveStacks(api: ReadApi, patterns: StackPattern[]): Promise<StackRef[]> {
   const found = new Map<string, StackRef>()
   const walks = new Map<string, Promise<StackRef[]>>()
   const listing = (organization: string, project: string | undefined): Promise<StackRef[]> => {
@@ -85,7 +82,7 @@ export async function resolveStacks(
 }
 
 async function collectStacks(
-  api: PulumiCloud,
+  api: ReadApi,
   filters: { organization: string; project?: string }
 ): Promise<StackRef[]> {
   const stacks: StackRef[] = []

@@ -112,9 +112,10 @@ describe('export-stack download faults (bundled action)', () => {
         const elapsed = Date.now() - started
         expect(run.exitCode).toBe(1)
         expect(failureMessage(run)).toMatch(/timed out.*2 s.*timeout-seconds/)
-        // Timeouts are not retried: one request, failed after ~2 s rather than 5 s or more.
+        // Timeouts are not retried: one request. The body would take minutes at this pace, so
+        // failing well within that proves the idle timer; the bound leaves room for a loaded CI.
         expect(requestsTo(emulator, 'GET', /\/export$/)).toHaveLength(1)
-        expect(elapsed).toBeLessThan(4500)
+        expect(elapsed).toBeLessThan(20_000)
         expect(await filesIn(directory)).toEqual([])
       })
     }

@@ -120,7 +120,7 @@ describe('readSettings: settings or an InputError', () => {
           const read = (name: string): string =>
             name === 'command' ? command : (values[name] ?? '')
           try {
-            const settings = readSettings(read)
+            const settings = readSettings(read, COMMANDS)
             expect(COMMAND_NAMES).toContain(settings.command.name)
           } catch (error) {
             if (!(error instanceof InputError))
@@ -143,7 +143,7 @@ describe('readSettings: settings or an InputError', () => {
         const read = (name: string): string =>
           name === 'command' ? command.name : names.has(name) ? junk : ''
         try {
-          readSettings(read)
+          readSettings(read, COMMANDS)
         } catch (error) {
           if (!(error instanceof InputError)) throw error
         }

@@ -92,7 +92,8 @@ describe('bad answers (bundled action)', () => {
       )
       expect(emulator.requests).toHaveLength(1)
       expect(elapsed).toBeGreaterThanOrEqual(1900)
-      expect(elapsed).toBeLessThan(4500)
+      // The stall never ends: any bound proves the timeout; this one leaves room for a loaded CI.
+      expect(elapsed).toBeLessThan(20_000)
     })
   })
 

@@ -71,18 +71,18 @@ const addMember = defineCommand({
   outputs: {},
   async run(context, { organization, username, role }) {
     const chosen = role ?? 'member'
-    const member = await context.write<OrganizationMember>(
+    const added = await context.writeJson<OrganizationMember>(
       'POST',
       orgPath(organization, 'members', username),
       { role: chosen }
     )
     return {
-      result: member ?? { organization, username, role: chosen },
+      result: added.sent ? added.response : { organization, username, role: chosen },
       summary: renderMembershipChange({
         organization,
         username,
         action: 'added',
-        role: member?.fgaRole?.name ?? member?.role ?? chosen,
+        role: added.sent ? (added.response.fgaRole?.name ?? added.response.role) : chosen,
         dryRun: context.dryRun
       })
     }

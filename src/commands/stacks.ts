@@ -21,13 +21,9 @@ import { listStacks } from '../stack-resolution.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
 function exportPath(context: CommandContext, stack: StackRef, path: string | undefined): string {
-  if (context.multiStack)
-    return join(
-      resolve(path ?? join(context.workDir, 'exports')),
-      stack.organization,
-      stack.project,
-      `${stack.stack}.json`
-    )
+  const mode = context.stackMode
+  if (mode.kind === 'several')
+    return join(mode.directory, stack.organization, stack.project, `${stack.stack}.json`)
   return resolve(
     path ?? join(context.workDir, `${stack.organization}-${stack.project}-${stack.stack}.json`)
   )
@@ -78,8 +74,10 @@ const exportStack = defineCommand({
       summary: renderExports([record], facts.stackOutputs)
     }
   },
-  async combine(context, outcomes, { path }) {
-    const directory = resolve(path ?? join(context.workDir, 'exports'))
+  async combine(context, outcomes) {
+    // combine runs only for several stacks; the directory was decided with the inputs.
+    if (context.stackMode.kind !== 'several') throw new Error('combine ran for a single stack')
+    const { directory } = context.stackMode
     const records = outcomes.map(({ outcome }) => outcome.result as ExportRecord)
     const manifest = {
       stacks: records.map(record => ({

@@ -75,17 +75,20 @@ const createTeam = defineCommand({
       path = orgPath(organization, 'teams', 'pulumi')
       body = { name: team, displayName: displayName ?? team, description: description ?? '' }
     }
-    const created = await context.write<Team>('POST', path, body)
-    const shown: Team = created ?? {
+    const created = await context.writeJson<Team>('POST', path, body)
+    if (created.sent)
+      return {
+        result: created.response,
+        summary: renderTeam(organization, created.response, 'Created')
+      }
+    // Planned only: the summary shows the team the request describes.
+    const planned: Team = {
       kind: teamType ?? 'pulumi',
       name: team ?? `github-team-${githubTeamId ?? ''}`,
       displayName: displayName ?? team ?? '',
       description: description ?? ''
     }
-    return {
-      result: created ?? body,
-      summary: renderTeam(organization, shown, context.dryRun ? 'Would create' : 'Created')
-    }
+    return { result: body, summary: renderTeam(organization, planned, 'Would create') }
   }
 })
 

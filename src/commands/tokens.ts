@@ -70,17 +70,17 @@ const createToken = defineCommand({
         `${expiresAt} is in the past; give a future time or 0 (never)`
       )
     }
-    const created = await context.write<CreateTokenResponse>('POST', TOKENS, {
+    const created = await context.writeJson<CreateTokenResponse>('POST', TOKENS, {
       description,
       expires: expiresAt
     })
-    if (created === undefined) {
+    if (!created.sent) {
       return {
         result: { description, expires: expiresAt },
         summary: renderTokenCreated({ id: undefined, description, expires: expiresAt })
       }
     }
-    const { id, tokenValue } = created
+    const { id, tokenValue } = created.response
     // Masked first, before it can reach an output, a log line or an error message.
     if (typeof tokenValue === 'string' && tokenValue !== '') context.mask(tokenValue)
     if (typeof id !== 'string' || typeof tokenValue !== 'string' || tokenValue === '') {

@@ -1,23 +1,11 @@
-import type { PulumiCloud, Query, WriteMethod } from '../api/client.js'
 import type { StackRef } from '../api/paths.js'
-import type { Environment } from '../execute.js'
 import type { InputKey, InputValues } from '../input-catalog.js'
+import type { CommandContext } from './context.js'
+
+export type { CommandContext } from './context.js'
 
 export type CommandArea =
   'stacks' | 'updates' | 'members' | 'teams' | 'tokens' | 'webhooks' | 'audit' | 'resources'
-
-/**
- * What a command may use: the API, a `write` that dry-run turns into a plan, and the
- * runner environment (console URL, work directory, logging, and `mask` for secrets).
- */
-export interface CommandContext extends Environment {
-  api: PulumiCloud
-  /** Sends a write once, or under dry-run records it and returns undefined. */
-  write<T>(method: WriteMethod, path: string, body?: unknown, query?: Query): Promise<T | undefined>
-  dryRun: boolean
-  /** True when `stack` matched several stacks and this run is one of them. */
-  multiStack: boolean
-}
 
 export interface CommandOutcome {
   /** Becomes the `result` output (compact JSON) and the `result-file`. */

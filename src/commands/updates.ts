@@ -1,4 +1,3 @@
-import type { PulumiCloud } from '../api/client.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import type {
   EngineEvent,
@@ -11,6 +10,7 @@ import { finishEvents, foldEvents, newEventFold, type EventFold } from '../event
 import { renderUpdate, type UpdateMeta } from '../render/events.js'
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
 import { streamResultFile } from '../result-file.js'
+import type { ReadApi } from './context.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
 const DEFAULT_PAGE_SIZE = 10
@@ -35,7 +35,7 @@ export type EventSink = (events: EngineEvent[]) => Promise<void>
  * digest then holds the events produced so far. The command does not wait for the end.
  */
 export async function readEvents(
-  api: PulumiCloud,
+  api: ReadApi,
   stack: StackRef,
   updateId: string,
   options: { finished: boolean; sink?: EventSink }
@@ -178,13 +178,13 @@ export async function summariseUpdate(
   }
 }
 
-async function updateStatus(api: PulumiCloud, stack: StackRef, updateId: string): Promise<string> {
+async function updateStatus(api: ReadApi, stack: StackRef, updateId: string): Promise<string> {
   const { status } = await api.getJson<UpdateStatusResponse>(stackPath(stack, 'update', updateId))
   return status
 }
 
 /** The newest update, for commands whose `update-id` defaults to the latest. */
-async function latestUpdate(api: PulumiCloud, stack: StackRef): Promise<UpdateSummary> {
+async function latestUpdate(api: ReadApi, stack: StackRef): Promise<UpdateSummary> {
   const { updates } = await api.getJson<ListUpdatesResponse>(stackPath(stack, 'updates'), {
     'output-type': 'service',
     page: 1,

@@ -138,14 +138,16 @@ const createWebhook = defineCommand({
       ...(inputs.filters === undefined ? {} : { filters: inputs.filters }),
       ...(inputs.secret === undefined ? {} : { secret: inputs.secret })
     }
-    const created = await context.write<Webhook>('POST', scope.path(), body)
-    const shown = created ?? { ...withoutSecret(body), hasSecret: inputs.secret !== undefined }
+    const created = await context.writeJson<Webhook>('POST', scope.path(), body)
+    const shown = created.sent
+      ? created.response
+      : { ...withoutSecret(body), hasSecret: inputs.secret !== undefined }
     const outputs: CommandOutcome['outputs'] =
-      created?.name === undefined ? {} : { webhook: created.name }
+      created.sent && created.response.name !== undefined ? { webhook: created.response.name } : {}
     return {
       result: withoutSecret(shown),
       outputs,
-      summary: renderWebhook(scope.label, shown, context.dryRun ? 'Would create' : 'Created')
+      summary: renderWebhook(scope.label, shown, created.sent ? 'Created' : 'Would create')
     }
   }
 })
@@ -245,11 +247,13 @@ const updateWebhook = defineCommand({
         before: current.hasSecret ? 'set' : 'none',
         after: 'set (new value)'
       })
-    const updated = await context.write<Webhook>('PATCH', path, next)
-    const shown = updated ?? {
-      ...withoutSecret(next),
-      hasSecret: secret !== undefined || current.hasSecret === true
-    }
+    const updated = await context.writeJson<Webhook>('PATCH', path, next)
+    const shown = updated.sent
+      ? updated.response
+      : {
+          ...withoutSecret(next),
+          hasSecret: secret !== undefined || current.hasSecret === true
+        }
     return {
       result: withoutSecret(shown),
       summary: renderWebhookUpdate(scope.label, shown, changes, context.dryRun)
@@ -285,7 +289,8 @@ const pingWebhook = defineCommand({
   outputs: { status: "The endpoint's HTTP response code to the ping." },
   async run(context, { organization, stack, webhook }) {
     const scope = scopeOf('ping-webhook', organization, stack)
-    const delivery = await context.write<WebhookDelivery>('POST', scope.path(webhook, 'ping'))
+    const ping = await context.writeJson<WebhookDelivery>('POST', scope.path(webhook, 'ping'))
+    const delivery = ping.sent ? ping.response : undefined
     if (delivery !== undefined && (delivery.responseCode < 200 || delivery.responseCode >= 300)) {
       context.warning(
         `The endpoint of webhook ${webhook} answered the ping with ${delivery.responseCode}; check its payload URL and that it accepts POST.`

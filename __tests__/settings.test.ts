@@ -1,0 +1,82 @@
+/**
+ * readSettings decides once what the inputs say about the run: the command (from the table it
+ * is given), effective dry-run, stack mode with its directory, and whether to comment.
+ */
+import { join, resolve } from 'node:path'
+import { COMMANDS } from '../src/commands/registry.js'
+import { defineCommand } from '../src/commands/types.js'
+import { InputError } from '../src/input-parsers.js'
+import { readSettings } from '../src/inputs.js'
+
+const RUNNER = { RUNNER_TEMP: '/runner/tmp' }
+
+function settingsOf(inputs: Record<string, string>, commands = COMMANDS) {
+  return readSettings(name => inputs[name] ?? '', commands, RUNNER)
+}
+
+function inputError(inputs: Record<string, string>): InputError {
+  try {
+    settingsOf(inputs)
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error(`no InputError for ${JSON.stringify(inputs)}`)
+}
+
+describe('readSettings', () => {
+  test('takes its commands from the table it is given', () => {
+    const only = defineCommand({
+      name: 'only-one',
+      area: 'stacks',
+      description: 'A command of a table of one.',
+      required: [],
+      optional: [],
+      mutates: false,
+      outputs: {},
+      run: () => Promise.resolve({ result: null, summary: '' })
+    })
+    expect(settingsOf({ command: 'only-one' }, [only]).command).toBe(only)
+    expect(() => settingsOf({ command: 'get-stack', stack: 'a/b/c' }, [only])).toThrow(
+      "Input 'command': 'get-stack' is not a command; use one of only-one"
+    )
+  })
+
+  test('dry-run applies only to a command that mutates', () => {
+    const write = { command: 'delete-stack-tag', stack: 'a/b/c', 'tag-name': 't' }
+    expect(settingsOf({ ...write, 'dry-run': 'true' }).dryRun).toBe(true)
+    expect(settingsOf(write).dryRun).toBe(false)
+    expect(settingsOf({ command: 'get-stack', stack: 'a/b/c', 'dry-run': 'true' }).dryRun).toBe(
+      false
+    )
+  })
+
+  test('the shape of stack, not the match count, picks the stack mode', () => {
+    const exports = (stack: string, path?: string) =>
+      settingsOf({ command: 'export-stack', stack, ...(path ? { path } : {}) }).stackMode
+    expect(exports('acme/website/prod')).toEqual({ kind: 'single' })
+    expect(exports('acme/website/*')).toEqual({
+      kind: 'several',
+      directory: join('/runner/tmp', 'pulumi-cloud-action', 'exports')
+    })
+    expect(exports('acme/website/prod\nacme/infra/prod', 'out/states')).toEqual({
+      kind: 'several',
+      directory: resolve('out/states')
+    })
+    expect(settingsOf({ command: 'list-stacks' }).stackMode).toEqual({ kind: 'single' })
+    expect(settingsOf({ command: 'list-stacks' }).workDir).toBe(
+      join('/runner/tmp', 'pulumi-cloud-action')
+    )
+  })
+
+  test('comment-on-pr is settled with the inputs: on for a commenting command, refused otherwise', () => {
+    const preview = { command: 'list-previews', stack: 'acme/website/prod' }
+    expect(settingsOf({ ...preview, 'comment-on-pr': 'true' }).comment).toBe(true)
+    expect(settingsOf(preview).comment).toBe(false)
+    const error = inputError({ command: 'get-stack', stack: 'a/b/c', 'comment-on-pr': 'true' })
+    expect(error.input).toBe('comment-on-pr')
+    const commenting = COMMANDS.filter(c => c.comments === true).map(c => c.name)
+    expect(commenting.length).toBeGreaterThan(0)
+    for (const name of commenting) expect(error.message).toContain(name)
+  })
+})

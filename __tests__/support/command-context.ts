@@ -1,0 +1,118 @@
+/**
+ * The middle test layer: a command's `run` called with a context built here, talking HTTP to
+ * the emulator through the real client, without inputs, login, outputs or the job summary.
+ * What it logged, masked and planned is kept for the test to look at.
+ */
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { PlannedRequest } from '../../src/api/client.js'
+import { PulumiCloud } from '../../src/api/client.js'
+import type { StackRef } from '../../src/api/paths.js'
+import {
+  commandContext,
+  Writes,
+  type CommandContext,
+  type StackMode
+} from '../../src/commands/context.js'
+import { COMMANDS } from '../../src/commands/registry.js'
+import type { AnyInputs, Command, CommandOutcome } from '../../src/commands/types.js'
+import { USER_AGENT } from '../../src/version.js'
+
+export interface FakeContextOptions {
+  /** Plan writes instead of sending them. */
+  dryRun?: boolean
+  stackMode?: StackMode
+  /** Defaults to a fresh temporary directory. */
+  workDir?: string
+  consoleUrl?: string
+  token?: string
+}
+
+export interface FakeContext {
+  context: CommandContext
+  info: string[]
+  warnings: string[]
+  masked: string[]
+  /** The writes dry-run planned, in order. */
+  planned: PlannedRequest[]
+  dispose(): void
+}
+
+/** A context whose reads and writes go to `server` (the emulator, or any local stand-in). */
+export async function fakeContext(
+  server: { url: string; token: string },
+  options: FakeContextOptions = {}
+): Promise<FakeContext> {
+  const api = new PulumiCloud({
+    baseUrl: server.url,
+    token: options.token ?? server.token,
+    userAgent: USER_AGENT,
+    timeoutSeconds: 30
+  })
+  const info: string[] = []
+  const warnings: string[] = []
+  const masked: string[] = []
+  const writes = new Writes(api, options.dryRun ?? false, message => info.push(message))
+  const context = commandContext({
+    api,
+    writes,
+    stackMode: options.stackMode ?? { kind: 'single' },
+    environment: {
+      consoleUrl: options.consoleUrl ?? 'https://app.pulumi.test',
+      workDir: options.workDir ?? (await mkdtemp(join(tmpdir(), 'pca-command-'))),
+      info: message => info.push(message),
+      warning: message => warnings.push(message),
+      mask: secret => masked.push(secret)
+    }
+  })
+  return {
+    context,
+    info,
+    warnings,
+    masked,
+    planned: writes.planned,
+    dispose: () => {
+      api.dispose()
+    }
+  }
+}
+
+export function command(name: string): Command {
+  const found = COMMANDS.find(candidate => candidate.name === name)
+  if (found === undefined) throw new Error(`no command ${name} in the registry`)
+  return found
+}
+
+/** `org/project/stack` as the resolved StackRef a command receives. */
+export function stackRef(name: string): StackRef {
+  const [organization, project, stack] = name.split('/')
+  if (!organization || !project || !stack) throw new Error(`not org/project/stack: ${name}`)
+  return { organization, project, stack }
+}
+
+export interface CommandRun extends Omit<FakeContext, 'context' | 'dispose'> {
+  outcome: CommandOutcome
+}
+
+/** Runs one command's `run` against `server` with already parsed inputs. */
+export async function runCommand(
+  server: { url: string; token: string },
+  name: string,
+  inputs: AnyInputs,
+  options: FakeContextOptions = {}
+): Promise<CommandRun> {
+  const fake = await fakeContext(server, options)
+  try {
+    const outcome = await command(name).run(fake.context, inputs)
+    return {
+      outcome,
+      info: fake.info,
+      warnings: fake.warnings,
+      masked: fake.masked,
+      planned: fake.planned
+    }
+  } finally {
+    fake.dispose()
+  }
+}

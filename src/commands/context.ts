@@ -1,0 +1,146 @@
+/**
+ * What a command may use, and nothing more: reads of Pulumi Cloud, writes that dry-run turns
+ * into a plan, the run's decided stack mode, and the runner's logging. The runner (execute,
+ * main) builds it; commands depend on this module, never on the runner.
+ */
+import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/client.js'
+import { ResponseFormatError } from '../api/errors.js'
+import { redactSecrets } from '../render/plan.js'
+
+/** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */
+export type ReadApi = Pick<
+  PulumiCloud,
+  'getJson' | 'getOptionalJson' | 'collect' | 'pages' | 'download'
+>
+
+/**
+ * What one write did: sent, with the service's answer, or under dry-run only planned (nothing
+ * was sent, so there is no answer to pretend).
+ */
+export type Written<T> =
+  | { readonly sent: true; readonly response: T }
+  | { readonly sent: false; readonly planned: PlannedRequest }
+
+/**
+ * How `stack` was given, decided once from the input's shape: `several` when it has several
+ * lines or a wildcard (even on the day a wildcard matches one stack, so the workflow around it
+ * holds), with the directory such a run writes its files under.
+ */
+export type StackMode =
+  { readonly kind: 'single' } | { readonly kind: 'several'; readonly directory: string }
+
+/** The runner's side of a context: logging, masking and where things are. */
+export interface Environment {
+  consoleUrl: string
+  /** This workflow run's page, where its whole job summary is (linked from cut lists). */
+  runUrl?: string | undefined
+  /** The action's own directory under RUNNER_TEMP (result files, default export paths). */
+  workDir: string
+  info(message: string): void
+  warning(message: string): void
+  mask(secret: string): void
+}
+
+export interface CommandContext extends Environment {
+  api: ReadApi
+  /** A write whose answer is not read: sent once (never retried), or planned under dry-run. */
+  write(method: WriteMethod, path: string, body?: unknown, query?: Query): Promise<Written<void>>
+  /** A write answered with a JSON document; an empty answer is a ResponseFormatError. */
+  writeJson<T>(
+    method: WriteMethod,
+    path: string,
+    body?: unknown,
+    query?: Query
+  ): Promise<Written<T>>
+  /** True when this run only plans its writes (dry-run on a command that mutates). */
+  dryRun: boolean
+  stackMode: StackMode
+}
+
+/** The part of the client a writer needs: sending, and showing a path with its query. */
+export type WriteApi = Pick<PulumiCloud, 'send' | 'pathWithQuery'>
+
+/**
+ * The context's writes over `api`: under dry-run each write is recorded (secrets redacted),
+ * logged and answered with its plan; otherwise it is sent once.
+ */
+export class Writes {
+  readonly planned: PlannedRequest[] = []
+
+  constructor(
+    private readonly api: WriteApi,
+    readonly dryRun: boolean,
+    private readonly info: (message: string) => void
+  ) {}
+
+  readonly write = async (
+    method: WriteMethod,
+    path: string,
+    body?: unknown,
+    query?: Query
+  ): Promise<Written<void>> => {
+    if (this.dryRun) return this.plan(method, path, body, query)
+    await this.api.send<unknown>(method, path, body, query)
+    return { sent: true, response: undefined }
+  }
+
+  readonly writeJson = async <T>(
+    method: WriteMethod,
+    path: string,
+    body?: unknown,
+    query?: Query
+  ): Promise<Written<T>> => {
+    if (this.dryRun) return this.plan(method, path, body, query)
+    const response = await this.api.send<T>(method, path, body, query)
+    if (response === undefined)
+      throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
+    return { sent: true, response }
+  }
+
+  private plan(
+    method: WriteMethod,
+    path: string,
+    body: unknown,
+    query: Query | undefined
+  ): Written<never> {
+    const target = this.api.pathWithQuery(path, query)
+    const planned: PlannedRequest =
+      body === undefined
+        ? { method, path: target }
+        : { method, path: target, body: redactSecrets(body) }
+    this.planned.push(planned)
+    this.info(
+      `Dry run: ${method} ${target}${planned.body === undefined ? '' : ` ${JSON.stringify(planned.body)}`}`
+    )
+    return { sent: false, planned }
+  }
+}
+
+/** The reads of `api` as their own object: a command holding it has no `send` to reach for. */
+export function readOnly(api: ReadApi): ReadApi {
+  return {
+    getJson: api.getJson.bind(api),
+    getOptionalJson: api.getOptionalJson.bind(api),
+    collect: api.collect.bind(api),
+    pages: api.pages.bind(api),
+    download: api.download.bind(api)
+  }
+}
+
+/** Builds a command's context from its parts (the runner's, and a fake one in tests). */
+export function commandContext(parts: {
+  api: ReadApi
+  writes: Writes
+  stackMode: StackMode
+  environment: Environment
+}): CommandContext {
+  const { api, writes, stackMode, environment } = parts
+  return {
+    ...environment,
+    api: readOnly(api),
+    write: writes.write,
+    writeJson: writes.writeJson,
+    dryRun: writes.dryRun,
+    stackMode
+  }
+}
