@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { bucketLabel, mermaidText, renderResourceChart } from '../src/render/resources.js'
+import { mermaidText } from '../src/render/escape.js'
+import { bucketLabel, renderResourceChart } from '../src/render/resources.js'
 import { useEmulator } from './support/emulator.js'
 
 const emulator = useEmulator()

@@ -2,6 +2,8 @@ import * as core from '@actions/core'
 import { audienceFor, exchangeIdToken } from './api/oidc.js'
 import { InputError } from './input-parsers.js'
 import type { Settings } from './inputs.js'
+import { rememberSecret } from './redaction.js'
+import { logText } from './render/escape.js'
 import { USER_AGENT } from './version.js'
 
 export type TokenSource = 'input' | 'env' | 'oidc'
@@ -38,6 +40,8 @@ async function loginWithOidc(settings: Settings, apiUrl: string): Promise<Creden
     )
   }
   const idToken = await requestIdToken(audienceFor(organization))
+  // An error body that echoes the ID token must not show it, escaped or not.
+  rememberSecret(idToken)
   const exchanged = await exchangeIdToken({
     apiUrl,
     organization,
@@ -50,16 +54,19 @@ async function loginWithOidc(settings: Settings, apiUrl: string): Promise<Creden
     userAgent: USER_AGENT,
     timeoutSeconds: settings.common.timeoutSeconds,
     debug: message => {
-      core.debug(message)
+      core.debug(logText(message))
     }
   })
   // Masked before anything else runs, so no later log line can show it.
   core.setSecret(exchanged.accessToken)
+  rememberSecret(exchanged.accessToken)
   core.info(
-    `Logged in to Pulumi Cloud with GitHub OIDC as a ${tokenType} token of ${organization}` +
-      (exchanged.expiresInSeconds === undefined
-        ? '.'
-        : ` (valid for ${exchanged.expiresInSeconds} s).`)
+    logText(
+      `Logged in to Pulumi Cloud with GitHub OIDC as a ${tokenType} token of ${organization}` +
+        (exchanged.expiresInSeconds === undefined
+          ? '.'
+          : ` (valid for ${exchanged.expiresInSeconds} s).`)
+    )
   )
   return { token: exchanged.accessToken, source: 'oidc' }
 }

@@ -9,6 +9,8 @@ import { describeFailure } from './failure.js'
 import { readFromEnvironment, readSettings, type InputReader, type Settings } from './inputs.js'
 import { login } from './login.js'
 import { renderCommandFailure } from './render/failures.js'
+import { logText } from './render/escape.js'
+import { rememberSecret } from './redaction.js'
 import { limitBytes } from './render/markdown.js'
 import { writeResultFile } from './result-file.js'
 import { USER_AGENT } from './version.js'
@@ -18,22 +20,42 @@ const MAX_OUTPUT_BYTES = 1_000_000
 /** GitHub refuses a step summary over 1 MiB. */
 const MAX_SUMMARY_BYTES = 1024 * 1024 - 2048
 
+/** Masked in the log by the runner, and redacted by this action before anything is escaped. */
+function mask(secret: string): void {
+  core.setSecret(secret)
+  rememberSecret(secret)
+}
+
+/** Log lines carry server and GitHub strings: one line each, no workflow command. */
+function info(message: string): void {
+  core.info(logText(message))
+}
+
+function warn(message: string): void {
+  core.warning(logText(message))
+}
+
+/** The step's error: each line made inert (the runner escapes the line breaks between them). */
+function fail(message: string): void {
+  core.setFailed(message.split('\n').map(logText).join('\n'))
+}
+
 /** inputs -> login -> command -> outputs and job summary. Every failure ends in setFailed. */
 export async function run(read: InputReader = readFromEnvironment): Promise<void> {
   // Masked before anything else can print it, even a validation error.
   const rawToken = read('access-token')
-  if (rawToken) core.setSecret(rawToken)
+  if (rawToken) mask(rawToken)
   let api: PulumiCloud | undefined
   let settings: Settings | undefined
   try {
     settings = readSettings(read, COMMANDS)
-    if (settings.values.secret) core.setSecret(settings.values.secret)
+    if (settings.values.secret) mask(settings.values.secret)
     for (const name of settings.ignored)
-      core.warning(`Input '${name}' is not used by ${settings.command.name} and was ignored.`)
+      warn(`Input '${name}' is not used by ${settings.command.name} and was ignored.`)
 
     const apiUrl = resolveApiUrl(settings.common.apiUrl, process.env.PULUMI_BACKEND_URL)
     const credentials = await login(settings, apiUrl)
-    core.setSecret(credentials.token)
+    mask(credentials.token)
     core.setOutput('access-token-source', credentials.source)
     api = new PulumiCloud({
       baseUrl: apiUrl,
@@ -44,7 +66,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       ...(core.isDebug()
         ? {
             debug: (message: string) => {
-              core.debug(message)
+              core.debug(logText(message))
             }
           }
         : {})
@@ -54,15 +76,9 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       consoleUrl: resolveConsoleUrl(settings.common.consoleUrl, apiUrl),
       runUrl: settings.runUrl,
       workDir,
-      info: message => {
-        core.info(message)
-      },
-      warning: message => {
-        core.warning(message)
-      },
-      mask: secret => {
-        core.setSecret(secret)
-      }
+      info,
+      warning: warn,
+      mask
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
@@ -76,11 +92,11 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
         execution.skipped.length === 0
           ? ''
           : `\nfail-fast skipped ${execution.skipped.length} stack(s): ${execution.skipped.map(stackName).join(', ')}`
-      core.setFailed(`${execution.failures.length} stack(s) failed:\n${lines.join('\n')}${skipped}`)
+      fail(`${execution.failures.length} stack(s) failed:\n${lines.join('\n')}${skipped}`)
     }
   } catch (error) {
     const message = describeFailure(error)
-    core.setFailed(message)
+    fail(message)
     if (settings?.common.summary) await summariseFailure(settings, message)
   } finally {
     api?.dispose()
@@ -93,24 +109,20 @@ async function summariseFailure(settings: Settings, message: string): Promise<vo
     const stacks = settings.values.stack?.map(stackName) ?? []
     await writeSummary(renderCommandFailure(settings.command.name, stacks, message), '…')
   } catch (error) {
-    core.warning(`The job summary could not be written: ${describeFailure(error)}`)
+    warn(`The job summary could not be written: ${describeFailure(error)}`)
   }
 }
 
 async function commentOnPullRequest(settings: Settings, execution: Execution): Promise<void> {
   const token = settings.common.githubToken
-  if (token) core.setSecret(token)
+  if (token) mask(token)
   const urls = await publishComments({
     comments: execution.outcome?.comment ?? [],
     token,
     prNumber: settings.common.prNumber,
     env: process.env,
-    info: message => {
-      core.info(message)
-    },
-    warning: message => {
-      core.warning(message)
-    }
+    info,
+    warning: warn
   })
   if (urls.length > 0) core.setOutput('comment-url', urls.join('\n'))
 }
@@ -122,7 +134,7 @@ function setGuardedOutput(name: string, value: string, resultFile: string): void
     core.setOutput(name, value)
     return
   }
-  core.warning(
+  warn(
     `The output '${name}' is ${bytes} bytes, too large for a step output, and was left out; read the full result from the file in the output result-file (${resultFile}).`
   )
 }
@@ -148,9 +160,7 @@ async function publish(settings: Settings, execution: Execution, workDir: string
 /** Appends to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) that is skipped, not a failure. */
 async function writeSummary(markdown: string, note: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) {
-    core.info(
-      'GITHUB_STEP_SUMMARY is not set (not on a GitHub runner?), so no job summary was written.'
-    )
+    info('GITHUB_STEP_SUMMARY is not set (not on a GitHub runner?), so no job summary was written.')
     return
   }
   await core.summary.addRaw(limitBytes(markdown, MAX_SUMMARY_BYTES, note), true).write()

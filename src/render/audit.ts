@@ -1,4 +1,5 @@
-import { cell, code, formatBytes, formatTime, heading, table } from './markdown.js'
+import { cell, code, heading, table } from './escape.js'
+import { formatBytes, formatTime } from './markdown.js'
 
 export function renderAuditExport(result: {
   organization: string

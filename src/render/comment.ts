@@ -1,5 +1,6 @@
 /** The body of a sticky pull request comment: a hidden marker naming the stack, then markdown. */
-import { limitCharacters, link } from './markdown.js'
+import { link } from './escape.js'
+import { limitCharacters } from './markdown.js'
 
 /** GitHub refuses an issue comment body over 65,536 characters. */
 export const MAX_COMMENT_CHARACTERS = 65_536

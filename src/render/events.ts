@@ -7,7 +7,8 @@ import {
   type RunKind,
   type UpdateModel
 } from '../events/model.js'
-import { cell, code, formatDuration, heading, link, table } from './markdown.js'
+import { cell, code, heading, link, table } from './escape.js'
+import { formatDuration } from './markdown.js'
 
 /**
  * An update kind that is a preview: `preview`, or the `P`-prefixed kinds of the spec's

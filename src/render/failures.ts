@@ -1,4 +1,4 @@
-import { cell, heading, table, text } from './markdown.js'
+import { cell, heading, table, text } from './escape.js'
 
 /** The stacks of a multi-stack run that failed or that fail-fast skipped. */
 export function renderStackFailures(

@@ -1,57 +1,7 @@
-/** Markdown building blocks. Every string from the API passes through `cell` or `text`. */
-
-const COLOR_DIRECTIVE = /<\{%[^%]*%\}>/g
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g
-
-/** Removes Pulumi colour directives (`<{%reset%}>`) and ANSI escapes. */
-export function stripColors(value: string): string {
-  return value.replace(COLOR_DIRECTIVE, '').replace(ANSI, '')
-}
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }
-
 /**
- * Escapes text for GFM: backslashes before the characters that start markup (`#` and `@`
- * too, so API text never links issues or mentions people), then the HTML that GitHub would
- * otherwise render.
+ * Formatting of the action's own values (durations, times, sizes) and cutting markdown to
+ * GitHub's limits. Every external string is escaped by ./escape.ts, never here.
  */
-export function text(value: string): string {
-  return stripColors(value)
-    .replace(/([\\`*_[\]|~#@])/g, '\\$1')
-    .replace(/[&<>]/g, c => HTML_ESCAPES[c] ?? c)
-}
-
-/** Text for a table cell: escaped, on one line. */
-export function cell(value: string | number | boolean | undefined | null): string {
-  if (value === undefined || value === null || value === '') return ''
-  return text(String(value)).replace(/\r?\n/g, '<br>')
-}
-
-/** Inline code; backticks inside are balanced by a longer fence. */
-export function code(value: string): string {
-  const clean = stripColors(value).replace(/\r?\n/g, ' ')
-  const fence = '`'.repeat(
-    (clean.match(/`+/g) ?? []).reduce((max, run) => Math.max(max, run.length), 0) + 1
-  )
-  // HTML is inert inside a code span; only a table's `|` needs escaping.
-  return `${fence}${clean.includes('`') ? ` ${clean} ` : clean}${fence}`.replace(/\|/g, '\\|')
-}
-
-export function table(headers: string[], rows: string[][]): string {
-  if (rows.length === 0) return ''
-  const head = `| ${headers.join(' | ')} |\n| ${headers.map(() => '---').join(' | ')} |\n`
-  return head + rows.map(row => `| ${row.join(' | ')} |`).join('\n') + '\n'
-}
-
-/** A link whose target is known to be ours (console URLs); the label is escaped. */
-export function link(label: string, url: string): string {
-  return `[${text(label)}](${encodeURI(url).replace(/[()]/g, c => (c === '(' ? '%28' : '%29'))})`
-}
-
-export function heading(level: number, value: string): string {
-  return `${'#'.repeat(level)} ${value}\n\n`
-}
 
 export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${seconds}s`

@@ -1,4 +1,4 @@
-import { cell, code, heading, table } from './markdown.js'
+import { cell, code, heading, table } from './escape.js'
 
 /** The fields of an organization member that the summary shows. */
 export interface MemberView {

@@ -1,5 +1,5 @@
 import type { PlannedRequest } from '../api/client.js'
-import { code, heading } from './markdown.js'
+import { code, heading } from './escape.js'
 
 const SECRET_KEYS = /^(secret|tokenValue|token|password|accessToken|access_token|subject_token)$/i
 

@@ -1,5 +1,5 @@
 import type { ResourceCountSummary } from '../api/types.js'
-import { cell, heading, table } from './markdown.js'
+import { cell, heading, mermaidText, table } from './escape.js'
 
 /** The chart shows at most this many of the newest buckets; more would be unreadable. */
 export const MAX_CHART_POINTS = 90
@@ -20,17 +20,6 @@ export function bucketLabel(bucket: ResourceCountSummary, granularity?: string):
   if (bucket.day === undefined) return month
   const day = `${month}-${pad(bucket.day)}`
   return bucket.hour === undefined ? day : `${day} ${pad(bucket.hour)}:00`
-}
-
-/**
- * Text inside a quoted Mermaid string: only characters that can neither close the quote nor
- * start Mermaid syntax (quotes, `#` entities, `%%` comments, brackets, newlines) are kept.
- */
-export function mermaidText(value: string): string {
-  return value
-    .replace(/\s+/g, ' ')
-    .replace(/[^A-Za-z0-9 ._:/+-]/g, '')
-    .trim()
 }
 
 /** A Mermaid xychart-beta (GitHub renders it) of resources under management per bucket. */

@@ -1,4 +1,5 @@
-import { cell, code, formatBytes, formatTime, heading, link, table } from './markdown.js'
+import { cell, code, heading, link, table } from './escape.js'
+import { formatBytes, formatTime } from './markdown.js'
 
 export interface ExportRecord {
   stack: string

@@ -1,4 +1,4 @@
-import { cell, code, heading, table } from './markdown.js'
+import { cell, code, heading, table } from './escape.js'
 
 /** The fields of a team that the summaries show. */
 export interface TeamView {

@@ -1,4 +1,5 @@
-import { cell, code, formatTime, heading, table } from './markdown.js'
+import { cell, code, heading, table } from './escape.js'
+import { formatTime } from './markdown.js'
 
 /** The fields of an access token the summary shows (never its value: the list has none). */
 export interface TokenView {

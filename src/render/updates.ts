@@ -1,6 +1,7 @@
 import type { UpdateSummary } from '../api/types.js'
 import { changeCounts } from './events.js'
-import { cell, code, formatTime, heading, table } from './markdown.js'
+import { cell, code, heading, table } from './escape.js'
+import { formatTime } from './markdown.js'
 
 /** A table of updates or previews, newest first as the service returned them. */
 export function renderUpdateList(stack: string, title: string, updates: UpdateSummary[]): string {

@@ -1,4 +1,5 @@
-import { cell, code, formatTime, heading, table } from './markdown.js'
+import { cell, code, heading, table } from './escape.js'
+import { formatTime } from './markdown.js'
 
 /** The fields of a webhook the summaries show. Secrets are never passed in. */
 export interface WebhookView {
