@@ -1,3 +1,5 @@
+import type { JsonPage } from '../api/client.js'
+import { arrayItemsBytes } from '../api/json-items.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import type {
   EngineEvent,
@@ -17,17 +19,19 @@ import {
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
 import { streamResultFile } from '../result-file.js'
 import type { ReadApi } from './context.js'
+import { findPreview, isUnfinished } from './preview-search.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
 const DEFAULT_PAGE_SIZE = 10
 
 /** UpdateStatus values (GET …/update/{id}) of an update that may still produce events. */
 const UNFINISHED_STATUSES = new Set(['not started', 'requested', 'running'])
-/** UpdateResult values (`info.result` in update and preview lists) of an unfinished update. */
-const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress'])
 
-/** Called with each page of events as it arrives, e.g. to stream them to the result file. */
-export type EventSink = (events: EngineEvent[]) => Promise<void>
+/**
+ * Called with each page of events as it arrives, e.g. to stream them to the result file;
+ * `raw` is the same events as the service sent them (JSON values separated by commas).
+ */
+export type EventSink = (events: EngineEvent[], raw: Buffer | undefined) => Promise<void>
 
 /**
  * Walks the pages of an update's engine events (previews too: the CLI reads them on the
@@ -46,26 +50,32 @@ export async function readEvents(
 ): Promise<EventDigest> {
   const digest = emptyDigest()
   const path = stackPath(stack, 'update', updateId, 'events')
-  const fold = async (page: UpdateEventsResponse): Promise<number> => {
+  const fold = async ({ value: page, body }: JsonPage<UpdateEventsResponse>): Promise<number> => {
     const events = Array.isArray(page.events) ? page.events : []
     addEvents(digest, events)
-    if (options.sink && events.length > 0) await options.sink(events)
+    if (options.sink && events.length > 0)
+      await options.sink(events, arrayItemsBytes(body, 'events', events.length))
     return events.length
   }
   if (options.finished) {
-    for await (const page of api.pages<UpdateEventsResponse>(path, {}, p => p.continuationToken))
+    // The next page is fetched while this one is folded and written.
+    for await (const page of api.pagesWithBytes<UpdateEventsResponse>(
+      path,
+      {},
+      p => p.continuationToken
+    ))
       await fold(page)
     return digest
   }
   const seen = new Set<string>()
   let token: string | undefined
   for (;;) {
-    const page = await api.getJson<UpdateEventsResponse>(
+    const page = await api.getJsonBytes<UpdateEventsResponse>(
       path,
       token === undefined ? {} : { continuationToken: token }
     )
     const count = await fold(page)
-    const next = page.continuationToken
+    const next = page.value.continuationToken
     if (count === 0 || next === undefined || next === null || next === '' || seen.has(next))
       return digest
     seen.add(next)
@@ -193,44 +203,40 @@ const listPreviews = defineCommand({
   name: 'list-previews',
   area: 'updates',
   description:
-    "List a stack's latest previews, newest first, and render the latest preview's changes.",
+    "List a stack's latest previews, newest first, and render the preview of this run's change (match-preview): on a pull request, the preview of its head commit.",
   required: ['stack'],
-  optional: ['pageSize'],
+  optional: ['pageSize', 'matchPreview', 'waitSeconds'],
   mutates: false,
   perStack: true,
   comments: true,
   outputs: {
     count: 'Number of previews returned.',
-    'update-id': 'ID of the latest preview.',
-    status: 'Result of the latest preview.'
+    'update-id': 'ID of the matched preview (match-preview).',
+    status: 'Result of the matched preview.'
   },
-  async run(context, { stack, pageSize }) {
-    const response = await context.api.getJson<ListUpdatesResponse>(
-      stackPath(stack, 'updates', 'latest', 'previews'),
-      {
-        asc: false,
-        page: 1,
-        pageSize: pageSize ?? DEFAULT_PAGE_SIZE
-      }
+  async run(context, { stack, pageSize, matchPreview, waitSeconds }) {
+    const { firstPage, match } = await findPreview(
+      context,
+      stack,
+      matchPreview ?? { mode: 'latest' },
+      { pageSize: pageSize ?? DEFAULT_PAGE_SIZE, waitSeconds: waitSeconds ?? 0 }
     )
-    const previews = Array.isArray(response.updates) ? response.updates : []
-    const [latest] = previews
-    const list = renderUpdateList(stackName(stack), 'Previews', previews)
+    const list = renderUpdateList(stackName(stack), 'Previews', firstPage)
     const report =
-      latest === undefined
+      match === undefined
         ? undefined
         : await summariseUpdate(context, stack, {
-            updateId: latest.updateID,
-            status: latest.info.result ?? 'unknown',
-            finished: !UNFINISHED_RESULTS.has(latest.info.result ?? ''),
-            kind: latest.info.kind
+            updateId: match.updateID,
+            status: match.info.result ?? 'unknown',
+            finished: !isUnfinished(match),
+            kind: match.info.kind
           })
     return {
-      result: previews.map(compactUpdate),
+      result: firstPage.map(compactUpdate),
       outputs: {
-        count: previews.length,
-        'update-id': latest?.updateID ?? '',
-        status: latest?.info.result ?? ''
+        count: firstPage.length,
+        'update-id': match?.updateID ?? '',
+        status: match?.info.result ?? ''
       },
       summary: report ? `${report.summary}\n${list}` : list,
       ...(report ? { comment: [report.comment] } : {})
@@ -271,8 +277,10 @@ const listUpdateEvents = defineCommand({
         await writer.begin('{')
         writer.key('events')
         await writer.begin('[')
-        const summarised = await summariseUpdate(context, stack, target, async events => {
-          for (const event of events) await writer.value(event)
+        const summarised = await summariseUpdate(context, stack, target, async (events, raw) => {
+          // As the service sent them: no event is serialised again.
+          if (raw !== undefined) await writer.rawItems(raw)
+          else for (const event of events) await writer.value(event)
         })
         await writer.end()
         await writer.fields(summarised.result)
