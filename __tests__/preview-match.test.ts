@@ -257,9 +257,14 @@ describe('wait-seconds', () => {
     const preview = prod?.updates.find(update => update.updateID === PREVIEW.pr41Second)
     if (preview === undefined) throw new Error('seed changed')
     preview.result = 'in-progress'
-    const timer = setTimeout(() => {
-      preview.result = 'succeeded'
-    }, 1500)
+    // Finishes only once the action has seen it running (not on a clock: a loaded machine may
+    // start the action late).
+    const timer = setInterval(() => {
+      if (emulator.requestsTo('GET', /\/updates\/latest\/previews$/).length > 0) {
+        preview.result = 'succeeded'
+        clearInterval(timer)
+      }
+    }, 50)
     const dir = await mkdtemp(join(tmpdir(), 'pca-event-'))
     const eventPath = join(dir, 'event.json')
     await writeFile(
@@ -274,7 +279,7 @@ describe('wait-seconds', () => {
       expect(run.outputs.status).toBe('succeeded')
       expect(run.stdout).toContain('has not finished; looking again')
     } finally {
-      clearTimeout(timer)
+      clearInterval(timer)
     }
   })
 
