@@ -5,6 +5,7 @@ import { resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
 import { COMMANDS } from './commands/registry.js'
 import { execute, type Execution } from './execute.js'
 import { publishComments } from './github/pull-request.js'
+import { pullRequestHead } from './github/event.js'
 import { describeFailure } from './failure.js'
 import { readFromEnvironment, readSettings, type InputReader, type Settings } from './inputs.js'
 import { login } from './login.js'
@@ -51,6 +52,8 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
   try {
     settings = readSettings(read, COMMANDS)
     if (settings.values.secret) mask(settings.values.secret)
+    for (const value of Object.values(settings.values.environmentVariables ?? {}))
+      if (value !== '') mask(value)
     for (const name of settings.ignored)
       warn(`Input '${name}' is not used by ${settings.command.name} and was ignored.`)
 
@@ -79,12 +82,21 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       info,
       warning: warn,
       mask,
-      signal: cancellation.signal
+      signal: cancellation.signal,
+      startGroup: title => {
+        core.startGroup(logText(title))
+      },
+      endGroup: () => {
+        core.endGroup()
+      },
+      ...(await pullRequestHead(process.env))
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
     if (settings.comment) await commentOnPullRequest(settings, execution)
+    // A command that ran but failed (a failed deployment) has published what it found first.
+    if (execution.outcome?.failure !== undefined) fail(execution.outcome.failure)
     if (execution.failures.length > 0) {
       const lines = execution.failures.map(
         ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`

@@ -30,6 +30,11 @@ export interface CommandOutcome {
    * `result` to the result file.
    */
   resultFile?: string
+  /**
+   * Set when the command ran but its outcome fails the step (a failed deployment): outputs,
+   * summary and comment are still published, then the step fails with this message.
+   */
+  failure?: string
 }
 
 /** A command's inputs: `stack` arrives resolved to one stack. */
