@@ -118,8 +118,10 @@ describe('run-deployment', () => {
     await expect(wait).rejects.toBeInstanceOf(WaitTimeoutError)
     await expect(wait).rejects.toThrow(/did not end within 0\.6 s .* was cancelled/)
     expect(cancels()).toHaveLength(1)
-    const [deployment] = emulator.state.deployments.values()
-    expect(deployment?.status).toBe('failed')
+    const [request] = emulator.requestsTo('POST', DEPLOYMENTS)
+    expect(request?.status).toBe(202)
+    const id = cancels()[0]?.path.split('/').at(-2) ?? ''
+    expect(emulator.state.deployment(id)?.status).toBe('failed')
     expect(emulator.state.getStack('acme', 'website', 'prod')?.currentOperation).toBeUndefined()
   })
 

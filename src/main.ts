@@ -5,7 +5,6 @@ import { resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
 import { COMMANDS } from './commands/registry.js'
 import { execute, type Execution } from './execute.js'
 import { publishComments } from './github/pull-request.js'
-import { pullRequestHead } from './github/event.js'
 import { describeFailure } from './failure.js'
 import { readFromEnvironment, readSettings, type InputReader, type Settings } from './inputs.js'
 import { login } from './login.js'
@@ -89,12 +88,14 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       endGroup: () => {
         core.endGroup()
       },
-      ...(await pullRequestHead(process.env))
+      ...(settings.event.pullRequest?.headSha === undefined
+        ? {}
+        : { pullRequestHeadSha: settings.event.pullRequest.headSha })
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
-    if (settings.comment) await commentOnPullRequest(settings, execution)
+    if (settings.comment !== 'never') await commentOnPullRequest(settings, execution)
     // A command that ran but failed (a failed deployment) has published what it found first.
     if (execution.outcome?.failure !== undefined) fail(execution.outcome.failure)
     if (execution.failures.length > 0) {
