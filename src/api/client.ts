@@ -2,7 +2,8 @@ import { HttpClient } from '@actions/http-client'
 import type { IncomingMessage } from 'node:http'
 import { NetworkError, PulumiApiError, ResponseFormatError, TimeoutError } from './errors.js'
 import { DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryPolicy } from './retry.js'
-import { readBody, saveBody, type BodyInspector, type SavedBody } from './body.js'
+import { deadlineError, readBody, saveBody, type BodyInspector, type SavedBody } from './body.js'
+import { RetryBudget, bufferedDeadlineMs, limits } from './limits.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
 export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE'
@@ -40,6 +41,8 @@ export class PulumiCloud {
   private readonly http: HttpClient
   private readonly base: string
   private readonly retry: RetryPolicy
+  /** One budget of retry waits for every request of this client (one run). */
+  private readonly budget = new RetryBudget()
   private readonly debug: (message: string) => void
 
   constructor(private readonly options: ClientOptions) {
@@ -78,11 +81,18 @@ export class PulumiCloud {
 
   /** A GET whose 204 (empty body) means "nothing to report": undefined instead of an error. */
   async getOptionalJson<T>(path: string, query: Query = {}): Promise<T | undefined> {
-    return withRetries(this.retry, this.debug, `GET ${path}`, async () => {
-      const response = await this.open('GET', path, query)
-      const text = await readBody(response, this.bodyContext('GET', path))
-      return text.length === 0 ? undefined : parseJson<T>('GET', path, text)
-    })
+    return withRetries(
+      this.retry,
+      this.debug,
+      `GET ${path}`,
+      async () => {
+        const deadlineAt = this.deadline()
+        const response = await this.open('GET', path, query, undefined, deadlineAt)
+        const text = await readBody(response, this.bufferedContext('GET', path, deadlineAt))
+        return text.length === 0 ? undefined : parseJson<T>('GET', path, text)
+      },
+      this.budget
+    )
   }
 
   /** A write: sent once. Returns the parsed body, or undefined for 204/empty bodies. */
@@ -92,8 +102,9 @@ export class PulumiCloud {
     body?: unknown,
     query: Query = {}
   ): Promise<T | undefined> {
-    const response = await this.open(method, path, query, body)
-    const text = await readBody(response, this.bodyContext(method, path))
+    const deadlineAt = this.deadline()
+    const response = await this.open(method, path, query, body, deadlineAt)
+    const text = await readBody(response, this.bufferedContext(method, path, deadlineAt))
     return text.length === 0 ? undefined : parseJson<T>(method, path, text)
   }
 
@@ -123,7 +134,14 @@ export class PulumiCloud {
   ): AsyncGenerator<P> {
     const seen = new Set<string>()
     let token: string | undefined
-    for (;;) {
+    for (let count = 1; ; count++) {
+      if (count > limits().maxPages) {
+        throw new ResponseFormatError(
+          'GET',
+          path,
+          `the listing went on past ${limits().maxPages.toLocaleString('en-US')} pages, the most the action follows, so paging stopped; narrow the request (a filter or a time range)`
+        )
+      }
       const page = await this.getJson<P>(
         path,
         token === undefined ? query : { ...query, continuationToken: token }
@@ -156,18 +174,44 @@ export class PulumiCloud {
     destination: string,
     options: { gunzip?: boolean; inspector?: () => BodyInspector<R> } = {}
   ): Promise<SavedBody<R>> {
-    return withRetries(this.retry, this.debug, `GET ${path}`, async () => {
-      const response = await this.open('GET', path, query)
-      return saveBody(response, destination, {
-        ...this.bodyContext('GET', path),
-        gunzip: options.gunzip === true,
-        inspector: options.inspector?.()
-      })
-    })
+    return withRetries(
+      this.retry,
+      this.debug,
+      `GET ${path}`,
+      async () => {
+        const response = await this.open('GET', path, query)
+        return saveBody(response, destination, {
+          ...this.bodyContext('GET', path),
+          gunzip: options.gunzip === true,
+          inspector: options.inspector?.()
+        })
+      },
+      this.budget
+    )
   }
 
   dispose(): void {
     this.http.dispose()
+  }
+
+  /** When a buffered request that starts now must be done by (limits.ts). */
+  private deadline(): number {
+    return Date.now() + bufferedDeadlineMs(this.options.timeoutSeconds)
+  }
+
+  /** A buffered body: capped in size and bound by the request's deadline (limits.ts). */
+  private bufferedContext(
+    method: string,
+    path: string,
+    deadlineAt: number
+  ): {
+    method: string
+    path: string
+    timeoutSeconds: number
+    maxBytes: number
+    deadlineAt: number
+  } {
+    return { ...this.bodyContext(method, path), maxBytes: limits().maxJsonBodyBytes, deadlineAt }
   }
 
   private bodyContext(
@@ -182,7 +226,8 @@ export class PulumiCloud {
     method: string,
     path: string,
     query: Query,
-    body?: unknown
+    body?: unknown,
+    deadlineAt?: number
   ): Promise<IncomingMessage> {
     let target = this.url(path, query)
     const origin = new URL(target).origin
@@ -202,7 +247,7 @@ export class PulumiCloud {
       this.debug(
         `${method} ${redactQuery(target)} ${describeHeaders(headers)}${sameOrigin ? '' : ' (no Authorization: other origin)'}`
       )
-      const response = await this.rawRequest(method, path, target, payload, headers)
+      const response = await this.rawRequest(method, path, target, payload, headers, deadlineAt)
       const status = response.statusCode ?? 0
       if (
         REDIRECT_CODES.has(status) &&
@@ -219,7 +264,13 @@ export class PulumiCloud {
         continue
       }
       if (status >= 200 && status < 300) return response
-      throw await toApiError(method, path, response, this.options.timeoutSeconds)
+      throw await toApiError(
+        method,
+        path,
+        response,
+        this.options.timeoutSeconds,
+        deadlineAt ?? this.deadline()
+      )
     }
   }
 
@@ -228,15 +279,23 @@ export class PulumiCloud {
     path: string,
     target: string,
     payload: string | null,
-    headers: Record<string, string>
+    headers: Record<string, string>,
+    deadlineAt?: number
   ): Promise<IncomingMessage> {
     try {
-      const response = await this.http.request(method, target, payload, headers)
+      const pending = this.http.request(method, target, payload, headers)
+      const response =
+        deadlineAt === undefined
+          ? await pending
+          : await beforeDeadline(pending, deadlineAt, () =>
+              deadlineError({ method, path, timeoutSeconds: this.options.timeoutSeconds })
+            )
       // From here the body's own idle timer (body.ts) decides: the socket timeout would
       // otherwise cut a stalled body first and look like a retryable network error.
       response.message.setTimeout(0)
       return response.message
     } catch (error) {
+      if (error instanceof TimeoutError) throw error
       const message = error instanceof Error ? error.message : String(error)
       if (message.startsWith('Request timeout'))
         throw new TimeoutError(method, path, this.options.timeoutSeconds)
@@ -249,9 +308,16 @@ async function toApiError(
   method: string,
   path: string,
   response: IncomingMessage,
-  timeoutSeconds: number
+  timeoutSeconds: number,
+  deadlineAt: number
 ): Promise<PulumiApiError> {
-  const text = await readBody(response, { method, path, timeoutSeconds, limitBytes: 64 * 1024 })
+  const text = await readBody(response, {
+    method,
+    path,
+    timeoutSeconds,
+    limitBytes: 64 * 1024,
+    deadlineAt
+  })
   const requestId = headerValue(response.headers['x-pulumi-request-id'])
   const retryAfter = parseRetryAfter(headerValue(response.headers['retry-after']))
   const status = response.statusCode ?? 0
@@ -296,6 +362,36 @@ function parseJson<T>(method: string, path: string, text: string): T {
   } catch {
     const start = method === 'GET' ? ` starting ${JSON.stringify(text.slice(0, 40))}` : ''
     throw new ResponseFormatError(method, path, `not valid JSON (${text.length} bytes${start})`)
+  }
+}
+
+/**
+ * The response of `pending`, or the error of `expired()` at `deadlineAt`: headers trickled a
+ * byte at a time never trip the socket's idle timeout. A response arriving after that is
+ * thrown away.
+ */
+async function beforeDeadline<T extends { message: IncomingMessage }>(
+  pending: Promise<T>,
+  deadlineAt: number,
+  expired: () => Error
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        pending.then(
+          response => response.message.destroy(),
+          () => undefined
+        )
+        reject(expired())
+      },
+      Math.max(0, deadlineAt - Date.now())
+    )
+  })
+  try {
+    return await Promise.race([pending, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

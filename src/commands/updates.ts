@@ -1,3 +1,5 @@
+import { ResponseFormatError } from '../api/errors.js'
+import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import type {
   EngineEvent,
@@ -59,7 +61,13 @@ export async function readEvents(
   }
   const seen = new Set<string>()
   let token: string | undefined
-  for (;;) {
+  for (let pages = 1; ; pages++) {
+    if (pages > limits().maxPages)
+      throw new ResponseFormatError(
+        'GET',
+        path,
+        `the events went on past ${limits().maxPages} pages`
+      )
     const page = await api.getJson<UpdateEventsResponse>(
       path,
       token === undefined ? {} : { continuationToken: token }
