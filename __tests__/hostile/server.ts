@@ -12,7 +12,7 @@ export interface HostileServer {
   close(): Promise<void>
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown
 
 /** Starts a server answering with `handler`; close() ends every open connection too. */
 export async function startHostile(handler: Handler): Promise<HostileServer> {
@@ -34,7 +34,11 @@ export async function startHostile(handler: Handler): Promise<HostileServer> {
     requests,
     close: async () => {
       for (const socket of sockets) socket.destroy()
-      await new Promise<void>(resolve => server.close(() => resolve()))
+      await new Promise<void>(resolve => {
+        server.close(() => {
+          resolve()
+        })
+      })
     }
   }
 }
@@ -52,13 +56,15 @@ export async function withHostile<T>(
   }
 }
 
-export function json(res: ServerResponse, status: number, value: unknown): void {
+/** Answers with `value` as JSON; returns true so a handler can `return json(...)`. */
+export function json(res: ServerResponse, status: number, value: unknown): true {
   const body = JSON.stringify(value)
   res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body)
   })
   res.end(body)
+  return true
 }
 
 /**

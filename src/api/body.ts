@@ -125,14 +125,19 @@ export async function saveBody<R>(
       for await (const chunk of source) {
         idle.arm()
         const slow = rate.add(chunk.length)
-        if (slow !== undefined)
-          throw new TimeoutError(
+        if (slow !== undefined) {
+          // Destroying the response with the error (as the idle timer does) makes it the
+          // pipeline's error, rather than the 'aborted' that follows it.
+          const error = new TimeoutError(
             options.method,
             options.path,
             options.timeoutSeconds,
             slow,
             'Check the network or proxy between the runner and api-url, and re-run the step.'
           )
+          response.destroy(error)
+          throw error
+        }
         hash.update(chunk)
         bytes += chunk.length
         options.inspector?.write(chunk)

@@ -89,7 +89,7 @@ export class RetryBudget {
   }
 
   get seconds(): number {
-    return Math.round(this.totalMs / 1000)
+    return Math.round(this.totalMs / 100) / 10
   }
 }
 
