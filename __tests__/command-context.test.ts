@@ -14,7 +14,15 @@ describe('command context', () => {
     const fake = await fakeContext(emulator)
     try {
       expect(Object.keys(fake.context.api).sort()).toEqual(
-        ['collect', 'download', 'getJson', 'getOptionalJson', 'pages'].sort()
+        [
+          'collect',
+          'download',
+          'getJson',
+          'getJsonBytes',
+          'getOptionalJson',
+          'pages',
+          'pagesWithBytes'
+        ].sort()
       )
       expect('send' in fake.context.api).toBe(false)
     } finally {

@@ -56,9 +56,25 @@ describe('list-audit-logs', () => {
     })
     expect(result.exitCode).toBe(0)
     expect(result.outputs.count).toBe('150')
-    // 100 a page: two pages hold 150, the remaining pages are never asked for.
+    // 100 a page: two pages hold 150, the remaining pages are never asked for (nor fetched ahead).
     expect(emulator.requests).toHaveLength(2)
     expect(emulator.requests[1]?.query).toContain('continuationToken=')
+    // Copied from the pages as sent, cut at the 150th event, newest first.
+    const times = (await listedEvents(result)).map(e => e.timestamp)
+    expect(times).toHaveLength(150)
+    expect(times).toEqual([...times].sort((a, b) => b - a))
+  })
+
+  it('fetches nothing ahead once max-events falls on a page boundary', async () => {
+    await emulator.restart({ generate: { auditEvents: 450 } })
+    const result = await run({
+      command: 'list-audit-logs',
+      organization: 'acme',
+      'max-events': '200'
+    })
+    expect(result.outputs.count).toBe('200')
+    expect(await listedEvents(result)).toHaveLength(200)
+    expect(emulator.requests).toHaveLength(2)
   })
 
   it('reads all pages without max-events', async () => {

@@ -23,37 +23,42 @@ describe('markdown escaping', () => {
 })
 
 describe('update summary', () => {
-  it('renders the documented event stream: counts, operations, policies, diagnostics, escaped and uncoloured', async () => {
-    const example = JSON.parse(
-      await readFile(
-        join(ROOT, '..', 'shared', 'spec', 'examples', 'list-update-events.json'),
-        'utf8'
-      )
+  it('renders an update event stream: counts, operations, policies, diagnostics, escaped and uncoloured', async () => {
+    const page = JSON.parse(
+      await readFile(join(ROOT, '__tests__', 'fixtures', 'update-events.json'), 'utf8')
     ) as {
       events: EngineEvent[]
     }
     const digest = emptyDigest()
-    addEvents(digest, example.events)
+    addEvents(digest, page.events)
     const markdown = renderUpdate(
       {
-        stack: 'demo/web/dev',
+        stack: 'acme/payments-api/staging',
         kind: 'update',
         updateId: 'u-1',
         status: 'succeeded',
-        url: 'https://app.pulumi.com/demo/web/dev/updates/95'
+        url: 'https://app.pulumi.com/acme/payments-api/staging/updates/12'
       },
       digest
     )
-    expect(markdown).toContain('### ✅ Update of demo/web/dev succeeded: `+2 ~0 -0 ±0`')
-    expect(markdown).toContain('| 🟢 create | `aws:ec2/vpc:Vpc` | main |')
     expect(markdown).toContain(
-      '| advisory | aws/vpc-sizing | main | VPCs must be of appropriate size.'
+      '### ✅ Update of acme/payments-api/staging succeeded: `+2 ~0 -0 ±0`'
     )
+    expect(markdown).toContain('| 🟢 create | `gcp:storage/bucket:Bucket` | receipts |')
     expect(markdown).toContain(
-      '[View in Pulumi Cloud](https://app.pulumi.com/demo/web/dev/updates/95)'
+      '| advisory | gcp-baseline/bucket-versioning | receipts | Buckets that hold receipts must keep object versions.'
+    )
+    expect(markdown).toContain('| ⚠️ warning | receipts | location EU is multi-region')
+    // The server's text cannot mention anyone or break the table: the mention is neutralised and
+    // its row keeps exactly three cells (four unescaped pipes) despite the '|' in the message.
+    expect(markdown).not.toContain('@payments')
+    const row = markdown.split('\n').find(line => line.startsWith('| ⚠️ warning |')) ?? ''
+    expect(row.match(/(?<!\\)\|/g)).toHaveLength(4)
+    expect(markdown).toContain(
+      '[View in Pulumi Cloud](https://app.pulumi.com/acme/payments-api/staging/updates/12)'
     )
     expect(markdown).not.toContain('<{%')
-    expect(markdown).toContain('took 4s')
+    expect(markdown).toContain('took 5s')
   })
 
   it('counts replacements once, as the CLI does', () => {

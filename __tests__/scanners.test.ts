@@ -61,6 +61,27 @@ describe('DeploymentScanner', () => {
     }
   )
 
+  it('ignores resources that only name the stack type (parent URNs, strings), with or without a root stack', () => {
+    const child = (i: number) => ({
+      urn: `urn:pulumi:prod::web::aws:s3/bucket:Bucket::b${i}`,
+      type: 'aws:s3/bucket:Bucket',
+      parent: 'urn:pulumi:prod::web::pulumi:pulumi:Stack::web-prod',
+      outputs: { note: 'pulumi:pulumi:Stack' }
+    })
+    const root = { type: 'pulumi:pulumi:Stack', outputs: { url: 'u' } }
+    for (const resources of [
+      [child(1), child(2)],
+      [child(1), root, child(2)]
+    ]) {
+      const text = JSON.stringify({ version: 3, deployment: { resources } })
+      for (const size of [3, 1000]) {
+        const facts = scanInChunks(text, () => new DeploymentScanner(), size)
+        expect(facts.resourceCount).toBe(resources.length)
+        expect(facts.stackOutputs).toEqual(resources.length === 3 ? { url: 'u' } : {})
+      }
+    }
+  })
+
   it('reports zero resources for an empty deployment', () => {
     expect(
       scanInChunks('{"version":3,"deployment":{"manifest":{}}}', () => new DeploymentScanner(), 5)

@@ -10,6 +10,8 @@ import { stackRoutes } from './routes/stacks.js'
 import { teamRoutes } from './routes/teams.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { updateRoutes } from './routes/updates.js'
+import { deploymentRoutes, operationRoutes } from './routes/deployments.js'
+import type { Timing } from './operations.js'
 import { webhookRoutes } from './routes/webhooks.js'
 import { EmulatorServer, type RecordedRequest } from './server.js'
 import { EmulatorState, loadSeedFile, validateSeed } from './state.js'
@@ -19,6 +21,7 @@ export type { FaultKind, FaultRule } from './faults.js'
 export type { RecordedRequest } from './server.js'
 export { EmulatorState } from './state.js'
 export type { GenerateOptions, SeedData } from './types.js'
+export type { DeploymentScript, Timing } from './operations.js'
 export { bigStateChunks, BIG_UPDATE_ID } from './generate.js'
 
 export interface EmulatorOptions {
@@ -27,6 +30,8 @@ export interface EmulatorOptions {
   /** seed data, or a path to a seed JSON file; defaults to emulator/seed.json */
   seed?: SeedData | string
   generate?: GenerateOptions
+  /** how long simulated updates and deployments take (defaults: fast, for tests) */
+  timing?: Partial<Timing>
 }
 
 export interface RunningEmulator {
@@ -55,10 +60,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     typeof options.seed === 'object'
       ? validateSeed(options.seed)
       : loadSeedFile(options.seed ?? DEFAULT_SEED_PATH)
-  const state = new EmulatorState(seed, options.generate)
+  const state = new EmulatorState(seed, options.generate, options.timing)
   const server = new EmulatorServer(state, [
     ...stackRoutes,
     ...updateRoutes,
+    ...operationRoutes,
+    ...deploymentRoutes,
     ...auditRoutes,
     ...resourceRoutes,
     ...memberRoutes,

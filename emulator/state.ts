@@ -16,10 +16,23 @@ import {
   planState,
   stableId
 } from './generate.js'
+import {
+  DEFAULT_TIMING,
+  deploymentEvents,
+  isPreviewKind,
+  newDeploymentId,
+  updateKindOf,
+  type DeploymentOperation,
+  type DeploymentScript,
+  type DeploymentState,
+  type SimulatedUpdate,
+  type Timing
+} from './operations.js'
 import type {
   CurrentOperation,
   GenerateOptions,
   JsonObject,
+  UpdateKind,
   OrgRole,
   SeedAuditEvent,
   SeedData,
@@ -37,6 +50,8 @@ import type {
 export interface UpdateState extends SeedUpdate {
   /** for the generated big update: number of synthetic engine events */
   generatedEvents?: number
+  /** ended by a cancel request: its status reads `cancelled` */
+  cancelled?: boolean
 }
 
 export interface StackState {
@@ -212,9 +227,16 @@ export class EmulatorState {
   /** per org, newest first */
   readonly audit = new Map<string, AuditEntry[]>()
   readonly generate: Required<GenerateOptions>
+  readonly timing: Timing
+  /** Pulumi Deployments runs, by ID */
+  readonly deployments = new Map<string, DeploymentState>()
+  /** updates that end on their own, by update ID */
+  private readonly simulated = new Map<string, SimulatedUpdate>()
+  private deploymentScript: DeploymentScript = { result: 'succeeded' }
   private auditSeq = 0
 
-  constructor(seed: SeedData, generate: GenerateOptions = {}) {
+  constructor(seed: SeedData, generate: GenerateOptions = {}, timing: Partial<Timing> = {}) {
+    this.timing = { ...DEFAULT_TIMING, ...timing }
     this.generate = {
       stacks: generate.stacks ?? 0,
       auditEvents: generate.auditEvents ?? 0,
@@ -347,7 +369,10 @@ export class EmulatorState {
 
   getStack(org: string, project: string, stack: string): StackState | undefined {
     const live = this.stacks.get(stackKey(org, project, stack))
-    if (live) return live
+    if (live) {
+      this.settle(live)
+      return live
+    }
     if (org !== BIG_ORG || this.generate.stacks <= 0) return undefined
     const index = generatedStackIndex(project, stack)
     if (index === undefined || index >= this.generate.stacks || this.overriddenGenerated.has(index))
@@ -397,6 +422,206 @@ export class EmulatorState {
       this.webhooks.set(scope, m)
     }
     return m
+  }
+
+  // -------------------------------------------------------------- operations over time
+
+  /** Brings a stack's simulated updates and deployments up to `now`. */
+  settle(s: StackState, now = Date.now()): void {
+    const key = stackKey(s.org, s.project, s.stack)
+    for (const d of this.deployments.values())
+      if (d.stackKey === key) this.advanceDeployment(s, d, now)
+    for (const sim of [...this.simulated.values()]) {
+      if (sim.stackKey === key && sim.endsAt <= now) this.finishUpdate(s, sim, sim.result, now)
+    }
+  }
+
+  /**
+   * Starts an update that runs for `durationMs`: `currentOperation` is set meanwhile (for
+   * anything but a preview) and cleared when it ends.
+   */
+  startUpdate(
+    s: StackState,
+    kind: UpdateKind,
+    options: {
+      login: string
+      durationMs: number
+      result: 'succeeded' | 'failed'
+      message: string
+      events?: JsonObject[]
+      onSuccess?: (s: StackState) => void
+      now?: number
+    }
+  ): UpdateState {
+    const now = options.now ?? Date.now()
+    const preview = isPreviewKind(kind)
+    const update: UpdateState = {
+      updateID: randomUUID(),
+      kind,
+      version: preview ? s.version : s.version + 1,
+      startTime: Math.floor(now / 1000),
+      result: 'in-progress',
+      message: options.message,
+      environment: { 'exec.kind': 'auto.inline' },
+      config: {},
+      resourceChanges: {},
+      requestedBy: options.login,
+      events: options.events ?? []
+    }
+    s.updates.push(update)
+    if (!preview) {
+      s.currentOperation = { kind, author: options.login, started: update.startTime }
+      s.activeUpdate = update.updateID
+    }
+    this.simulated.set(update.updateID, {
+      stackKey: stackKey(s.org, s.project, s.stack),
+      update,
+      endsAt: now + options.durationMs,
+      result: options.result,
+      ...(options.onSuccess ? { onSuccess: options.onSuccess } : {})
+    })
+    this.saveStack(s)
+    return update
+  }
+
+  private finishUpdate(
+    s: StackState,
+    sim: SimulatedUpdate,
+    result: 'succeeded' | 'failed',
+    now: number
+  ): void {
+    this.simulated.delete(sim.update.updateID)
+    const u = sim.update
+    u.result = result
+    u.endTime = Math.floor(now / 1000)
+    const summary = [...u.events].reverse().find(e => e['type'] === 'summaryEvent')
+    const changes = summary?.['summaryEvent']
+    if (typeof changes === 'object' && changes !== null && !Array.isArray(changes)) {
+      const rc = changes['resourceChanges']
+      if (typeof rc === 'object' && rc !== null && !Array.isArray(rc))
+        u.resourceChanges = Object.fromEntries(
+          Object.entries(rc).filter((e): e is [string, number] => typeof e[1] === 'number')
+        )
+    }
+    if (!isPreviewKind(u.kind)) {
+      if (result === 'succeeded') sim.onSuccess?.(s)
+      s.version = Math.max(s.version, u.version)
+      s.lastUpdate = u.endTime
+      u.resourceCount = s.resourceCount
+      if (s.activeUpdate === u.updateID) s.currentOperation = undefined
+    }
+  }
+
+  /**
+   * Cancels a running update: it ends now as failed, its status `cancelled`. The seed's
+   * forever-running update is cancelled the same way. False when it is not running.
+   */
+  cancelUpdate(s: StackState, u: UpdateState, now = Date.now()): boolean {
+    if (u.result !== 'in-progress' && u.result !== 'not-started') return false
+    u.cancelled = true
+    const sim = this.simulated.get(u.updateID)
+    if (sim) {
+      this.finishUpdate(s, sim, 'failed', now)
+    } else {
+      u.result = 'failed'
+      u.endTime = Math.floor(now / 1000)
+      if (s.activeUpdate === u.updateID) s.currentOperation = undefined
+    }
+    for (const d of this.deployments.values()) {
+      if (d.updateId === u.updateID && d.status === 'running') {
+        d.cancelled = true
+        d.status = 'failed'
+        d.modified = now
+      }
+    }
+    return true
+  }
+
+  /** What the next deployments do (result, extra log lines, duration). */
+  scriptDeployments(script: DeploymentScript): void {
+    this.deploymentScript = { ...script }
+  }
+
+  createDeployment(
+    s: StackState,
+    request: {
+      operation: DeploymentOperation
+      login: string
+      inheritSettings: boolean
+      source: JsonObject
+      environmentVariables: { name: string; secret: boolean }[]
+    },
+    now = Date.now()
+  ): DeploymentState {
+    const key = stackKey(s.org, s.project, s.stack)
+    const version = [...this.deployments.values()].filter(d => d.stackKey === key).length + 1
+    const d: DeploymentState = {
+      id: newDeploymentId(),
+      stackKey: key,
+      version,
+      operation: request.operation,
+      created: now,
+      modified: now,
+      requestedBy: request.login,
+      inheritSettings: request.inheritSettings,
+      source: request.source,
+      environmentVariables: request.environmentVariables,
+      status: 'not-started',
+      durationMs: this.deploymentScript.durationMs ?? this.timing.deploymentMs,
+      result: this.deploymentScript.result,
+      extraLines: [...(this.deploymentScript.extraLines ?? [])],
+      cancelled: false
+    }
+    this.deployments.set(d.id, d)
+    this.advanceDeployment(s, d, now)
+    return d
+  }
+
+  /** Stops a deployment: queued ones never start, running ones end failed with their update. */
+  cancelDeployment(s: StackState, d: DeploymentState, now = Date.now()): void {
+    this.advanceDeployment(s, d, now)
+    if (d.status === 'succeeded' || d.status === 'failed' || d.status === 'skipped') return
+    const update = s.updates.find(u => u.updateID === d.updateId)
+    if (update) this.cancelUpdate(s, update, now)
+    d.cancelled = true
+    d.status = 'failed'
+    d.modified = now
+  }
+
+  /** A queued deployment starts once the stack is free; a running one ends after its duration. */
+  private advanceDeployment(s: StackState, d: DeploymentState, now: number): void {
+    if (d.status === 'succeeded' || d.status === 'failed' || d.status === 'skipped') return
+    if (d.startedAt === undefined) {
+      if (s.currentOperation) return
+      d.startedAt = now
+      d.status = 'running'
+      d.modified = now
+      const kind = updateKindOf(d.operation)
+      // The Pulumi step runs in the middle of the deployment, as on the service.
+      const update = this.startUpdate(s, kind, {
+        login: d.requestedBy,
+        durationMs: d.durationMs * 0.9,
+        result: d.result,
+        message: `Deployment #${d.version}`,
+        events: deploymentEvents(s, kind, d.result, Math.floor(now / 1000)),
+        now,
+        ...(kind === 'update'
+          ? {
+              onSuccess: (stack: StackState) => {
+                stack.resourceCount += 1
+              }
+            }
+          : {})
+      })
+      d.updateId = update.updateID
+    }
+    if (now >= d.startedAt + d.durationMs) {
+      const update = s.updates.find(u => u.updateID === d.updateId)
+      const sim = update ? this.simulated.get(update.updateID) : undefined
+      if (sim) this.finishUpdate(s, sim, sim.result, now)
+      d.status = d.result
+      d.modified = d.startedAt + d.durationMs
+    }
   }
 
   // -------------------------------------------------------------- audit log

@@ -7,6 +7,8 @@ import { commandContext, Writes, type Environment } from './commands/context.js'
 import type { CommandOutcome, StackOutcome } from './commands/types.js'
 import { renderStackFailures } from './render/failures.js'
 import { renderPlannedRequests } from './render/plan.js'
+import { waitUntilIdle } from './commands/stack-operations.js'
+import { DEFAULT_TIMEOUT_MINUTES, Deadline } from './poll.js'
 
 export interface StackFailure {
   stack: StackRef
@@ -35,9 +37,16 @@ export async function execute(
   const stacks = patterns === undefined ? [undefined] : await resolveStacks(api, patterns)
   const planned = writes.planned
   const dryRun = settings.dryRun
+  // wait-if-busy: wait for a free stack, then the command makes its one attempt (a write is
+  // still never retried). One deadline for the whole run, whatever the number of stacks.
+  const deadline = new Deadline(values.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
+  const whenFree = async (stack: StackRef): Promise<void> => {
+    if (values.waitIfBusy === true && command.mutates) await waitUntilIdle(context, stack, deadline)
+  }
 
   if (stackMode.kind === 'single') {
     const [only] = stacks
+    if (only !== undefined) await whenFree(only)
     const outcome = await command.run(
       context,
       only === undefined ? values : { ...values, stack: only }
@@ -54,6 +63,7 @@ export async function execute(
       return
     }
     try {
+      await whenFree(stack)
       done.push({ stack, outcome: await command.run(context, { ...values, stack }) })
     } catch (error) {
       const failure = { stack, error: error instanceof Error ? error : new Error(String(error)) }

@@ -11,7 +11,11 @@ import {
   parseExpiry,
   parseHttpUrl,
   parseInteger,
+  parseEnvironmentVariables,
+  parseGitCommit,
+  parseGitRef,
   parseList,
+  parseMinutes,
   parseName,
   parsePathName,
   parsePermission,
@@ -63,6 +67,14 @@ export const GRANULARITIES = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'] 
 export const TOKEN_FILTERS = ['active', 'expired', 'all'] as const
 export const TEAM_TYPES = ['pulumi', 'github'] as const
 export const OIDC_TOKEN_TYPES = ['organization', 'team', 'personal', 'runner'] as const
+export const DEPLOYMENT_OPERATIONS = [
+  'preview',
+  'update',
+  'refresh',
+  'destroy',
+  'detect-drift'
+] as const
+export type DeploymentOperation = (typeof DEPLOYMENT_OPERATIONS)[number]
 
 export type AuditFormat = (typeof AUDIT_FORMATS)[number]
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]
@@ -240,9 +252,62 @@ export const COMMAND_INPUTS = {
   tagValue: spec('tag-value', 'Tag value to filter list-stacks by.', text),
   force: spec(
     'force',
-    'delete-stack: delete even if the stack still has resources.',
+    'delete-stack: delete even if the stack still has resources. cancel-update: without update-id, cancel whatever operation is running. import-stack: import even though the stack changed after the export.',
     bool('force'),
     'false'
+  ),
+  timeoutMinutes: spec(
+    'timeout-minutes',
+    'How long to wait, in minutes (decimals allowed, e.g. 0.5): for run-deployment, wait-for-stack, import-stack and wait-if-busy. Default 60.',
+    raw => parseMinutes('timeout-minutes', raw, 10_080)
+  ),
+  waitIfBusy: spec(
+    'wait-if-busy',
+    'Commands that change a stack: when an update is running on it, wait until it is free (up to timeout-minutes), then send the change once.',
+    bool('wait-if-busy'),
+    'false'
+  ),
+  operation: spec(
+    'operation',
+    'run-deployment: preview, update, refresh, destroy or detect-drift.',
+    choice('operation', DEPLOYMENT_OPERATIONS)
+  ),
+  inheritSettings: spec(
+    'inherit-settings',
+    "run-deployment: start from the stack's saved deployment settings, the inputs overriding them.",
+    bool('inherit-settings'),
+    'true'
+  ),
+  gitRef: spec(
+    'git-ref',
+    "run-deployment: branch to deploy instead of the one in the stack's deployment settings (not with git-commit).",
+    raw => parseGitRef('git-ref', raw)
+  ),
+  gitCommit: spec(
+    'git-commit',
+    "run-deployment: commit to deploy. Default on a pull_request event: the pull request's head commit.",
+    raw => parseGitCommit('git-commit', raw)
+  ),
+  environmentVariables: spec(
+    'environment-variables',
+    'run-deployment: KEY=VALUE lines for the deployment; every value is masked and sent as a secret.',
+    raw => parseEnvironmentVariables('environment-variables', raw)
+  ),
+  wait: spec(
+    'wait',
+    'run-deployment: follow the deployment to its end (logs, summary, outputs); false returns once it is queued.',
+    bool('wait'),
+    'true'
+  ),
+  githubDeployment: spec(
+    'github-deployment',
+    'run-deployment: also record it as a GitHub deployment to this environment (needs permissions: deployments: write).',
+    raw => {
+      // eslint-disable-next-line no-control-regex -- a control character would break the name
+      if (!/^[^\u0000-\u001f]{1,255}$/.test(raw))
+        throw new InputError('github-deployment', 'must be an environment name on one line')
+      return raw
+    }
   ),
   username: spec('username', 'Pulumi user login.', raw =>
     parsePathName('username', raw, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'a user login')

@@ -274,3 +274,54 @@ export function parsePermission(input: string, raw: string): 101 | 102 | 103 {
     throw new InputError(input, `'${raw}' is not one of read, edit, admin (or 101, 102, 103)`)
   return value
 }
+
+/** A positive number of minutes, decimals allowed (`0.5`), up to `max`. */
+export function parseMinutes(input: string, raw: string, max: number): number {
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(raw))
+    throw new InputError(input, `'${raw}' is not a number of minutes (e.g. 10 or 0.5)`)
+  const value = Number(raw)
+  if (value <= 0 || value > max)
+    throw new InputError(input, `${value} is out of range (more than 0, at most ${max})`)
+  return value
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
+
+/**
+ * `KEY=VALUE` lines. Every value is a secret: an error names the line by its key alone,
+ * never quoting the value.
+ */
+export function parseEnvironmentVariables(input: string, raw: string): Record<string, string> {
+  const variables: Record<string, string> = {}
+  raw.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === '' || line.trim().startsWith('#')) return
+    const equals = line.indexOf('=')
+    const name = equals < 0 ? '' : line.slice(0, equals).trim()
+    if (!ENV_NAME.test(name))
+      throw new InputError(
+        input,
+        `line ${index + 1} is not KEY=VALUE with a variable name of letters, digits and '_'`
+      )
+    if (name in variables) throw new InputError(input, `${name} is given twice`)
+    variables[name] = line.slice(equals + 1)
+  })
+  if (Object.keys(variables).length === 0) throw new InputError(input, 'has no KEY=VALUE lines')
+  return variables
+}
+
+/** A git branch or tag name as git allows it (check-ref-format), without the refs/ prefix rules. */
+export function parseGitRef(input: string, raw: string): string {
+  if (
+    raw.length > 255 ||
+    // eslint-disable-next-line no-control-regex
+    /[\s\u0000-\u001f\u007f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.lock$|^-/.test(raw)
+  )
+    throw new InputError(input, `'${raw}' is not a valid git branch or ref name`)
+  return raw
+}
+
+export function parseGitCommit(input: string, raw: string): string {
+  if (!/^[0-9a-f]{7,64}$/i.test(raw))
+    throw new InputError(input, `'${raw}' is not a commit SHA (7 to 64 hex digits)`)
+  return raw.toLowerCase()
+}

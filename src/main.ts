@@ -51,6 +51,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
   removeTempFilesOnSignal()
   let api: PulumiCloud | undefined
   let settings: Settings | undefined
+  const cancellation = listenForCancellation()
   try {
     settings = readSettings(read, COMMANDS)
     if (settings.values.secret) mask(settings.values.secret)
@@ -83,7 +84,8 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       workDir,
       info,
       warning: warn,
-      mask
+      mask,
+      signal: cancellation.signal
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
@@ -106,7 +108,31 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     if (settings ? settings.common.summary : read('summary').trim().toLowerCase() !== 'false')
       await summariseFailure(settings, read, message)
   } finally {
+    cancellation.stop()
     api?.dispose()
+  }
+}
+
+/**
+ * The runner cancels a job with SIGINT, then SIGTERM: either aborts the signal the commands
+ * wait on, so a deployment or wait in progress is cancelled and reported instead of the
+ * process dying mid-way. A second signal exits at once.
+ */
+function listenForCancellation(): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController()
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(1)
+    warn(`Received ${name}: the job is being cancelled; stopping.`)
+    controller.abort(new Error(`The job was cancelled (${name}).`))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {
+    signal: controller.signal,
+    stop: () => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
   }
 }
 

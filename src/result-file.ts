@@ -23,7 +23,10 @@ const FLUSH_BYTES = 256 * 1024
  * produce invalid JSON by forgetting one; `close()` checks every container was ended.
  */
 export class JsonStreamWriter {
+  /** Text not yet written, then raw byte ranges copied from pages (kept in order). */
   private buffer = ''
+  private readonly pending: Buffer[] = []
+  private pendingBytes = 0
   /** One entry per open container: its kind and whether it holds an item yet. */
   private readonly open: { kind: '{' | '['; empty: boolean; keyed: boolean }[] = []
   private done = false
@@ -61,6 +64,22 @@ export class JsonStreamWriter {
     // undefined (and a function) has no JSON form: it is written as null, as in an array.
     const json = JSON.stringify(value) as string | undefined
     await this.emit(json ?? 'null')
+  }
+
+  /**
+   * Items the service sent, copied as they are into the open array: `json` is one or more
+   * complete JSON values separated by commas (a slice of a page the caller has parsed).
+   * Nothing is serialised again; the bytes are written as one piece with the next flush.
+   */
+  async rawItems(json: Buffer): Promise<void> {
+    if (json.length === 0) return
+    const top = this.open.at(-1)
+    if (top?.kind !== '[') throw new Error('JSON writer: raw items outside an array')
+    this.beforeValue()
+    this.keep(Buffer.from(this.buffer))
+    this.buffer = ''
+    this.keep(json)
+    if (this.pendingBytes >= FLUSH_BYTES) await this.flush()
   }
 
   /** `key(name)` then `value(value)`. */
@@ -115,14 +134,28 @@ export class JsonStreamWriter {
 
   private async emit(text: string): Promise<void> {
     this.buffer += text
-    if (this.buffer.length >= FLUSH_BYTES) await this.flush()
+    if (this.buffer.length + this.pendingBytes >= FLUSH_BYTES) await this.flush()
+  }
+
+  private keep(bytes: Buffer): void {
+    if (bytes.length === 0) return
+    this.pending.push(bytes)
+    this.pendingBytes += bytes.length
   }
 
   private async flush(): Promise<void> {
-    if (this.buffer === '') return
-    const chunk = this.buffer
+    this.keep(Buffer.from(this.buffer))
     this.buffer = ''
-    await this.file.write(chunk)
+    if (this.pending.length === 0) return
+    const parts = this.pending.splice(0)
+    const total = this.pendingBytes
+    this.pendingBytes = 0
+    let { bytesWritten: done } = await this.file.writev(parts)
+    // A short write (rare for a regular file) goes on from where it stopped.
+    if (done < total) {
+      const rest = Buffer.concat(parts, total)
+      while (done < total) done += (await this.file.write(rest, done)).bytesWritten
+    }
   }
 }
 

@@ -27,6 +27,8 @@ export interface FakeContextOptions {
   workDir?: string
   consoleUrl?: string
   token?: string
+  /** The run's cancellation (SIGINT/SIGTERM in main); never aborted by default. */
+  signal?: AbortSignal
 }
 
 export interface FakeContext {
@@ -63,7 +65,8 @@ export async function fakeContext(
       workDir: options.workDir ?? (await mkdtemp(join(tmpdir(), 'pca-command-'))),
       info: message => info.push(message),
       warning: message => warnings.push(message),
-      mask: secret => masked.push(secret)
+      mask: secret => masked.push(secret),
+      signal: options.signal ?? new AbortController().signal
     }
   })
   return {

@@ -29,7 +29,7 @@ function appUpdateInfo(u: UpdateState): JsonObject {
   return info
 }
 
-function updateInfo(ctx: Ctx, s: StackState, u: UpdateState): JsonObject {
+export function updateInfo(ctx: Ctx, s: StackState, u: UpdateState): JsonObject {
   const o: JsonObject = { info: appUpdateInfo(u), updateID: u.updateID }
   if (u.githubCommitInfo) o['githubCommitInfo'] = u.githubCommitInfo
   o['version'] = u.version
@@ -81,7 +81,7 @@ function listPreviews(ctx: Ctx) {
   })
 }
 
-function requireUpdate(ctx: Ctx, s: StackState): UpdateState {
+export function requireUpdate(ctx: Ctx, s: StackState): UpdateState {
   const id = ctx.params['update'] ?? ''
   const u = s.updates.find(x => x.updateID === id)
   if (!u) throw new HttpError(404, `Update '${id}' not found`)
@@ -100,7 +100,8 @@ function updateStatus(ctx: Ctx) {
   const u = requireUpdate(ctx, s)
   const token = ctx.query.get('continuationToken')
   if (token !== null && !/^\d*$/.test(token)) throw badRequest('invalid query parameter')
-  const body: JsonObject = { status: STATUS[u.result] ?? u.result, events: [] }
+  const status = u.cancelled === true ? 'cancelled' : (STATUS[u.result] ?? u.result)
+  const body: JsonObject = { status, events: [] }
   if (u.result === 'in-progress') body['continuationToken'] = token ?? '0'
   return json(200, body)
 }
@@ -157,5 +158,9 @@ export const updateRoutes: Route[] = [
   { method: 'GET', pattern: `${S}/update/:update/events`, handler: engineEvents },
   // previews are also reachable under /preview/{id}, as the CLI uses for `pulumi preview`
   { method: 'GET', pattern: `${S}/preview/:update`, handler: updateStatus },
-  { method: 'GET', pattern: `${S}/preview/:update/events`, handler: engineEvents }
+  { method: 'GET', pattern: `${S}/preview/:update/events`, handler: engineEvents },
+  { method: 'GET', pattern: `${S}/refresh/:update`, handler: updateStatus },
+  { method: 'GET', pattern: `${S}/refresh/:update/events`, handler: engineEvents },
+  { method: 'GET', pattern: `${S}/destroy/:update`, handler: updateStatus },
+  { method: 'GET', pattern: `${S}/destroy/:update/events`, handler: engineEvents }
 ]

@@ -2,7 +2,14 @@ import { HttpClient } from '@actions/http-client'
 import type { IncomingMessage } from 'node:http'
 import { NetworkError, PulumiApiError, ResponseFormatError, TimeoutError } from './errors.js'
 import { DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryPolicy } from './retry.js'
-import { deadlineError, readBody, saveBody, type BodyInspector, type SavedBody } from './body.js'
+import {
+  deadlineError,
+  readBody,
+  readBodyBytes,
+  saveBody,
+  type BodyInspector,
+  type SavedBody
+} from './body.js'
 import { RetryBudget, bufferedDeadlineMs, limits } from './limits.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
@@ -21,6 +28,12 @@ export interface ClientOptions {
   retry?: RetryPolicy
   /** Upper bound on parallel connections; callers running stacks in parallel raise it. */
   maxSockets?: number
+}
+
+/** A parsed JSON page and the bytes it came from. */
+export interface JsonPage<T> {
+  value: T
+  body: Buffer
 }
 
 /** One request as it would be sent, for dry-run and debug output. */
@@ -95,6 +108,26 @@ export class PulumiCloud {
     )
   }
 
+  /**
+   * A GET's parsed JSON with the bytes it was parsed from, for callers that copy parts of
+   * the page as the service sent them (see json-items.ts).
+   */
+  async getJsonBytes<T>(path: string, query: Query = {}): Promise<JsonPage<T>> {
+    return withRetries(
+      this.retry,
+      this.debug,
+      `GET ${path}`,
+      async () => {
+        const deadlineAt = this.deadline()
+        const response = await this.open('GET', path, query, undefined, deadlineAt)
+        const body = await readBodyBytes(response, this.bufferedContext('GET', path, deadlineAt))
+        if (body.length === 0) throw new ResponseFormatError('GET', path, 'the body was empty')
+        return { value: parseJson<T>('GET', path, body.toString('utf8')), body }
+      },
+      this.budget
+    )
+  }
+
   /** A write: sent once. Returns the parsed body, or undefined for 204/empty bodies. */
   async send<T>(
     method: WriteMethod,
@@ -132,32 +165,71 @@ export class PulumiCloud {
     query: Query,
     nextToken: (page: P) => string | null | undefined
   ): AsyncGenerator<P> {
+    // No fetching ahead: some callers stop at the page they were looking for.
+    for await (const page of this.pagesWithBytes<P>(path, query, nextToken, () => false))
+      yield page.value
+  }
+
+  /**
+   * pages() with each page's bytes, fetching the next page while the caller works on this
+   * one. `wanted(page)` says, before the caller sees `page`, whether it will want the page
+   * after it: when it says no (e.g. max-events is reached) nothing is fetched ahead, and a
+   * caller that stops there never causes a request it did not need.
+   */
+  async *pagesWithBytes<P>(
+    path: string,
+    query: Query,
+    nextToken: (page: P) => string | null | undefined,
+    wanted: (page: P) => boolean = () => true
+  ): AsyncGenerator<JsonPage<P>> {
     const seen = new Set<string>()
-    let token: string | undefined
-    for (let count = 1; ; count++) {
-      if (count > limits().maxPages) {
-        throw new ResponseFormatError(
-          'GET',
-          path,
-          `the listing went on past ${limits().maxPages.toLocaleString('en-US')} pages, the most the action follows, so paging stopped; narrow the request (a filter or a time range)`
+    let fetched = 0
+    const fetch = (token: string | undefined): Promise<JsonPage<P>> => {
+      // A service handing out a new token on every page forever stops here (limits.ts).
+      if (++fetched > limits().maxPages)
+        return Promise.reject(
+          new ResponseFormatError(
+            'GET',
+            path,
+            `the listing went on past ${limits().maxPages.toLocaleString('en-US')} pages, the most the action follows, so paging stopped; narrow the request (a filter or a time range)`
+          )
         )
-      }
-      const page = await this.getJson<P>(
+      return this.getJsonBytes<P>(
         path,
         token === undefined ? query : { ...query, continuationToken: token }
       )
-      yield page
-      const next = nextToken(page)
-      if (next === undefined || next === null || next === '') return
-      if (seen.has(next)) {
-        throw new ResponseFormatError(
-          'GET',
-          path,
-          'the continuation token repeated, so paging stopped instead of looping forever'
-        )
+    }
+    let ahead: Promise<JsonPage<P>> | undefined = fetch(undefined)
+    try {
+      for (;;) {
+        const page: JsonPage<P> = await ahead
+        ahead = undefined
+        const next = nextToken(page.value)
+        const more = next !== undefined && next !== null && next !== ''
+        const repeated = more && seen.has(next)
+        if (more && !repeated) {
+          seen.add(next)
+          if (wanted(page.value)) {
+            ahead = fetch(next)
+            // Awaited on the next turn; until then a failure must not count as unhandled.
+            ahead.catch(() => undefined)
+          }
+        }
+        yield page
+        if (!more) return
+        if (repeated) {
+          throw new ResponseFormatError(
+            'GET',
+            path,
+            'the continuation token repeated, so paging stopped instead of looping forever'
+          )
+        }
+        ahead ??= fetch(next)
       }
-      seen.add(next)
-      token = next
+    } finally {
+      // A caller that stopped early: the page fetched ahead is dropped (its body is read
+      // whole, so its connection goes back to the pool).
+      ahead?.catch(() => undefined)
     }
   }
 

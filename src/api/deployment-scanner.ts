@@ -17,6 +17,8 @@ const COMMA = 0x2c
 const STACK_TYPE = 'pulumi:pulumi:Stack'
 /** JSON's insignificant whitespace: space, tab, line feed, carriage return. */
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d])
+/** The type as a whole JSON string: a child's parent URN holds `pulumi:pulumi:Stack::…`. */
+const STACK_TYPE_BYTES = Buffer.from(JSON.stringify(STACK_TYPE))
 
 /**
  * Reads an exported state as it streams past and keeps only what the action reports:
@@ -111,7 +113,12 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
           }
           if (this.depth === 3 && this.captured && this.inResources()) {
             this.captured.push(chunk.subarray(captureFrom, i + 1))
-            this.inspectResource(Buffer.concat(this.captured))
+            const resource =
+              this.captured.length === 1
+                ? (this.captured[0] as Buffer)
+                : Buffer.concat(this.captured)
+            // Only a resource that may be the root stack is parsed (the type decides).
+            if (resource.includes(STACK_TYPE_BYTES)) this.inspectResource(resource)
             this.captured = undefined
             captureFrom = -1
           }

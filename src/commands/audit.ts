@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path'
+import { arrayItemsBytes } from '../api/json-items.js'
 import { orgPath } from '../api/paths.js'
 import { RecordCounter } from '../api/record-counter.js'
 import type { AuditLogEvent, AuditLogsResponse } from '../api/types.js'
@@ -85,19 +86,28 @@ const listAuditLogs = defineCommand({
         await writer.begin('{')
         writer.key('events')
         await writer.begin('[')
-        for await (const page of context.api.pages<AuditLogsResponse>(
+        // Pages are fetched one ahead while fewer than max-events have arrived, never past.
+        let arrived = 0
+        for await (const { value: page, body } of context.api.pagesWithBytes<AuditLogsResponse>(
           orgPath(organization, 'auditlogs'),
           query,
-          p => p.continuationToken
+          p => p.continuationToken,
+          p => (arrived += eventsOf(p).length) < limit
         )) {
-          for (const event of Array.isArray(page.auditLogEvents) ? page.auditLogEvents : []) {
-            if (count >= limit) break
-            count++
-            await writer.value(event)
+          const events = eventsOf(page)
+          const take = Math.min(events.length, limit - count)
+          // The events go to the file as the service sent them, not serialised again.
+          const raw = arrayItemsBytes(body, 'auditLogEvents', events.length, take)
+          if (raw === undefined) {
+            for (const event of events.slice(0, take)) await writer.value(event)
+          } else await writer.rawItems(raw)
+          for (let i = 0; i < take; i++) {
+            const event = events[i] as AuditLogEvent
             if (rows.length < MAX_AUDIT_ROWS) rows.push(auditRow(event))
             newest = Math.max(newest ?? event.timestamp, event.timestamp)
             oldest = Math.min(oldest ?? event.timestamp, event.timestamp)
           }
+          count += take
           // Stop paging once enough are collected: later pages would only be thrown away.
           if (count >= limit) break
         }
@@ -139,3 +149,7 @@ function auditRow(event: AuditLogEvent): AuditRow {
 }
 
 export const auditCommands: Command[] = [exportAuditLogs, listAuditLogs]
+
+function eventsOf(page: AuditLogsResponse): AuditLogEvent[] {
+  return Array.isArray(page.auditLogEvents) ? page.auditLogEvents : []
+}

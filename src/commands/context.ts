@@ -10,7 +10,13 @@ import { redactSecrets } from '../render/plan.js'
 /** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */
 export type ReadApi = Pick<
   PulumiCloud,
-  'getJson' | 'getOptionalJson' | 'collect' | 'pages' | 'download'
+  | 'getJson'
+  | 'getOptionalJson'
+  | 'getJsonBytes'
+  | 'collect'
+  | 'pages'
+  | 'pagesWithBytes'
+  | 'download'
 >
 
 /**
@@ -37,6 +43,8 @@ export interface Environment {
   info(message: string): void
   warning(message: string): void
   mask(secret: string): void
+  /** Aborted when the runner cancels the job (SIGINT/SIGTERM): waits stop and clean up. */
+  signal: AbortSignal
 }
 
 export interface CommandContext extends Environment {
@@ -119,8 +127,10 @@ export function readOnly(api: ReadApi): ReadApi {
   return {
     getJson: api.getJson.bind(api),
     getOptionalJson: api.getOptionalJson.bind(api),
+    getJsonBytes: api.getJsonBytes.bind(api),
     collect: api.collect.bind(api),
     pages: api.pages.bind(api),
+    pagesWithBytes: api.pagesWithBytes.bind(api),
     download: api.download.bind(api)
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from './types.js'
 import { stackCommands } from './stacks.js'
 import { updateCommands } from './updates.js'
+import { operationCommands } from './stack-operations.js'
 import { memberCommands } from './members.js'
 import { teamCommands } from './teams.js'
 import { tokenCommands } from './tokens.js'
@@ -12,6 +13,7 @@ import { resourceCommands } from './resources.js'
 export const COMMANDS: readonly Command[] = [
   ...stackCommands,
   ...updateCommands,
+  ...operationCommands,
   ...memberCommands,
   ...teamCommands,
   ...tokenCommands,

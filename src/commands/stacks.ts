@@ -217,7 +217,7 @@ const setStackTags = defineCommand({
   description:
     'Create or update stack tags: POST for a new tag, PATCH for one whose value changes; unchanged tags send nothing.',
   required: ['stack', 'tags'],
-  optional: [],
+  optional: ['waitIfBusy', 'timeoutMinutes'],
   mutates: true,
   perStack: true,
   outputs: {},
@@ -252,7 +252,7 @@ const transferStack = defineCommand({
   area: 'stacks',
   description: 'Transfer a stack to another organization.',
   required: ['stack', 'toOrganization'],
-  optional: [],
+  optional: ['waitIfBusy', 'timeoutMinutes'],
   mutates: true,
   outputs: {},
   async run(context, { stack, toOrganization }) {
@@ -341,7 +341,7 @@ const deleteStack = defineCommand({
   description:
     'Delete a stack. It must have no resources unless force is true (then its resources are left unmanaged).',
   required: ['stack'],
-  optional: ['force'],
+  optional: ['force', 'waitIfBusy', 'timeoutMinutes'],
   mutates: true,
   outputs: {},
   async run(context, { stack, force }) {
@@ -375,7 +375,7 @@ const deleteStackTag = defineCommand({
   description:
     'Delete one tag from a stack; a stack without the tag is left alone (nothing is sent).',
   required: ['stack', 'tagName'],
-  optional: [],
+  optional: ['waitIfBusy', 'timeoutMinutes'],
   mutates: true,
   perStack: true,
   outputs: {},

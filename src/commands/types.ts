@@ -5,7 +5,15 @@ import type { CommandContext } from './context.js'
 export type { CommandContext } from './context.js'
 
 export type CommandArea =
-  'stacks' | 'updates' | 'members' | 'teams' | 'tokens' | 'webhooks' | 'audit' | 'resources'
+  | 'stacks'
+  | 'updates'
+  | 'operations'
+  | 'members'
+  | 'teams'
+  | 'tokens'
+  | 'webhooks'
+  | 'audit'
+  | 'resources'
 
 export interface CommandOutcome {
   /** Becomes the `result` output (compact JSON) and the `result-file`. */

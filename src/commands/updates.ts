@@ -1,4 +1,6 @@
+import type { JsonPage } from '../api/client.js'
 import { ResponseFormatError } from '../api/errors.js'
+import { arrayItemsBytes } from '../api/json-items.js'
 import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import type {
@@ -28,8 +30,11 @@ const UNFINISHED_STATUSES = new Set(['not started', 'requested', 'running'])
 /** UpdateResult values (`info.result` in update and preview lists) of an unfinished update. */
 const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress'])
 
-/** Called with each page of events as it arrives, e.g. to stream them to the result file. */
-export type EventSink = (events: EngineEvent[]) => Promise<void>
+/**
+ * Called with each page of events as it arrives, e.g. to stream them to the result file;
+ * `raw` is the same events as the service sent them (JSON values separated by commas).
+ */
+export type EventSink = (events: EngineEvent[], raw: Buffer | undefined) => Promise<void>
 
 /**
  * Walks the pages of an update's engine events (previews too: the CLI reads them on the
@@ -48,14 +53,20 @@ export async function readEvents(
 ): Promise<EventDigest> {
   const digest = emptyDigest()
   const path = stackPath(stack, 'update', updateId, 'events')
-  const fold = async (page: UpdateEventsResponse): Promise<number> => {
+  const fold = async ({ value: page, body }: JsonPage<UpdateEventsResponse>): Promise<number> => {
     const events = Array.isArray(page.events) ? page.events : []
     addEvents(digest, events)
-    if (options.sink && events.length > 0) await options.sink(events)
+    if (options.sink && events.length > 0)
+      await options.sink(events, arrayItemsBytes(body, 'events', events.length))
     return events.length
   }
   if (options.finished) {
-    for await (const page of api.pages<UpdateEventsResponse>(path, {}, p => p.continuationToken))
+    // The next page is fetched while this one is folded and written.
+    for await (const page of api.pagesWithBytes<UpdateEventsResponse>(
+      path,
+      {},
+      p => p.continuationToken
+    ))
       await fold(page)
     return digest
   }
@@ -68,12 +79,12 @@ export async function readEvents(
         path,
         `the events went on past ${limits().maxPages} pages`
       )
-    const page = await api.getJson<UpdateEventsResponse>(
+    const page = await api.getJsonBytes<UpdateEventsResponse>(
       path,
       token === undefined ? {} : { continuationToken: token }
     )
     const count = await fold(page)
-    const next = page.continuationToken
+    const next = page.value.continuationToken
     if (count === 0 || next === undefined || next === null || next === '' || seen.has(next))
       return digest
     seen.add(next)
@@ -279,8 +290,10 @@ const listUpdateEvents = defineCommand({
         await writer.begin('{')
         writer.key('events')
         await writer.begin('[')
-        const summarised = await summariseUpdate(context, stack, target, async events => {
-          for (const event of events) await writer.value(event)
+        const summarised = await summariseUpdate(context, stack, target, async (events, raw) => {
+          // As the service sent them: no event is serialised again.
+          if (raw !== undefined) await writer.rawItems(raw)
+          else for (const event of events) await writer.value(event)
         })
         await writer.end()
         await writer.fields(summarised.result)
