@@ -22,7 +22,10 @@ const MAX_OUTPUT_BYTES = 1_000_000
 const MAX_SUMMARY_BYTES = 1024 * 1024 - 2048
 
 /** Masked in the log by the runner, and redacted by this action before anything is escaped. */
+const masked = new Set<string>()
 function mask(secret: string): void {
+  if (masked.has(secret)) return
+  masked.add(secret)
   core.setSecret(secret)
   rememberSecret(secret)
 }
@@ -44,6 +47,7 @@ function fail(message: string): void {
 /** inputs -> login -> command -> outputs and job summary. Every failure ends in setFailed. */
 export async function run(read: InputReader = readFromEnvironment): Promise<void> {
   // Masked before anything else can print it, even a validation error.
+  masked.clear()
   for (const name of ['access-token', 'github-token', 'secret']) {
     const raw = read(name)
     if (raw) mask(raw)
