@@ -58,11 +58,15 @@ export interface CommandSpec<R extends InputKey, O extends InputKey> {
   /** Outputs besides `result` and `result-file`, with their descriptions. */
   outputs: Record<string, string>
   run(context: CommandContext, inputs: CommandInputs<R, O>): Promise<CommandOutcome>
-  /** Joins the outcomes of a multi-stack run; the default lists them one after another. */
+  /**
+   * Joins the outcomes of a multi-stack run; the default lists them one after another.
+   * `unfinished`: the stacks that failed or that fail-fast skipped.
+   */
   combine?(
     context: CommandContext,
     outcomes: StackOutcome[],
-    inputs: CommandInputs<never, R | O>
+    inputs: CommandInputs<never, R | O>,
+    unfinished: StackRef[]
   ): Promise<CommandOutcome> | CommandOutcome
 }
 
@@ -83,7 +87,8 @@ export interface Command extends Omit<
   combine?(
     context: CommandContext,
     outcomes: StackOutcome[],
-    inputs: AnyInputs
+    inputs: AnyInputs,
+    unfinished: StackRef[]
   ): Promise<CommandOutcome> | CommandOutcome
 }
 
