@@ -32,6 +32,11 @@ export interface CommandOutcome {
   resultFile?: string
   /** The gate's verdict (fail-on / protect); a failed one fails the step after the comment. */
   gate?: { verdict: 'passed' | 'failed' | 'none'; reasons: string[] }
+  /**
+   * Set when the command ran but its outcome fails the step (a failed deployment): outputs,
+   * summary and comment are still published, then the step fails with this message.
+   */
+  failure?: string
 }
 
 /** A command's inputs: `stack` arrives resolved to one stack. */
@@ -55,11 +60,15 @@ export interface CommandSpec<R extends InputKey, O extends InputKey> {
   /** Outputs besides `result` and `result-file`, with their descriptions. */
   outputs: Record<string, string>
   run(context: CommandContext, inputs: CommandInputs<R, O>): Promise<CommandOutcome>
-  /** Joins the outcomes of a multi-stack run; the default lists them one after another. */
+  /**
+   * Joins the outcomes of a multi-stack run; the default lists them one after another.
+   * `unfinished`: the stacks that failed or that fail-fast skipped.
+   */
   combine?(
     context: CommandContext,
     outcomes: StackOutcome[],
-    inputs: CommandInputs<never, R | O>
+    inputs: CommandInputs<never, R | O>,
+    unfinished: StackRef[]
   ): Promise<CommandOutcome> | CommandOutcome
 }
 
@@ -80,7 +89,8 @@ export interface Command extends Omit<
   combine?(
     context: CommandContext,
     outcomes: StackOutcome[],
-    inputs: AnyInputs
+    inputs: AnyInputs,
+    unfinished: StackRef[]
   ): Promise<CommandOutcome> | CommandOutcome
 }
 
