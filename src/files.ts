@@ -102,29 +102,16 @@ export async function writeFileAtomic(destination: string, data: string): Promis
   }
 }
 
-let installed = false
-
 /**
- * On SIGINT or SIGTERM, removes every live temp file and exits as a signalled process
- * would (130, 143). Installed once per process.
+ * Removes every live temp file. The runner's cancellation (SIGINT, then SIGTERM) calls it just
+ * before the process exits, so a cancelled download leaves no `.partial` file behind.
  */
-export function removeTempFilesOnSignal(): void {
-  if (installed) return
-  installed = true
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143]
-  ] as const) {
-    process.once(signal, () => {
-      for (const path of live) {
-        try {
-          rmSync(path, { force: true })
-        } catch {
-          // Best effort: the process is going away.
-        }
-      }
-      process.stderr.write(`Cancelled (${signal}); temp files removed.\n`)
-      process.exit(code)
-    })
+export function removeLiveTempFiles(): void {
+  for (const path of live) {
+    try {
+      rmSync(path, { force: true })
+    } catch {
+      // Best effort: the process is going away.
+    }
   }
 }

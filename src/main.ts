@@ -11,7 +11,7 @@ import { login } from './login.js'
 import { renderCommandFailure } from './render/failures.js'
 import { logText } from './render/escape.js'
 import { rememberSecret } from './redaction.js'
-import { removeTempFilesOnSignal } from './files.js'
+import { removeLiveTempFiles } from './files.js'
 import { limitBytes } from './render/markdown.js'
 import { writeResultFile } from './result-file.js'
 import { USER_AGENT } from './version.js'
@@ -52,7 +52,6 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     const raw = read(name)
     if (raw) mask(raw)
   }
-  removeTempFilesOnSignal()
   let api: PulumiCloud | undefined
   let settings: Settings | undefined
   const cancellation = listenForCancellation()
@@ -142,12 +141,24 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
  * wait on, so a deployment or wait in progress is cancelled and reported instead of the
  * process dying mid-way. A second signal exits at once.
  */
+/** How long cancellable work gets to wind down after the first SIGINT/SIGTERM. */
+const CANCEL_GRACE_MS = 5000
+
 function listenForCancellation(): { signal: AbortSignal; stop(): void } {
   const controller = new AbortController()
   const onSignal = (name: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(1)
+    const exit = (): void => {
+      removeLiveTempFiles()
+      process.stderr.write(`Cancelled (${name}); temp files removed.\n`)
+      // As a process killed by the signal would: 130 for SIGINT, 143 for SIGTERM.
+      process.exit(name === 'SIGINT' ? 130 : 143)
+    }
+    if (controller.signal.aborted) exit()
     warn(`Received ${name}: the job is being cancelled; stopping.`)
     controller.abort(new Error(`The job was cancelled (${name}).`))
+    // Waits and deployments listen for the abort, cancel what they started and report; work
+    // that does not (a download) is stopped after a short grace, leaving no temp file.
+    setTimeout(exit, CANCEL_GRACE_MS).unref()
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
