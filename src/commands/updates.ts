@@ -42,7 +42,7 @@ export type EventSink = (events: EngineEvent[], raw: Buffer | undefined) => Prom
  * has arrived: its events are read until a page brings none or the token repeats, and the
  * digest then holds the events produced so far. The command does not wait for the end.
  */
-export async function readEvents(
+async function readEvents(
   api: ReadApi,
   stack: StackRef,
   updateId: string,
@@ -118,7 +118,7 @@ interface UpdateReport {
  * list-update-events, get-update and list-previews share. A kind given by the update list
  * decides preview-ness, otherwise the summary event's isPreview does.
  */
-export async function summariseUpdate(
+async function summariseUpdate(
   context: CommandContext,
   stack: StackRef,
   target: UpdateTarget,
