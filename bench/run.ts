@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util'
 import { bigUpdateEvent } from '../emulator/generate.js'
 import { startEmulator } from '../emulator/index.js'
 import type { EngineEvent } from '../src/api/types.js'
-import { addEvents, emptyDigest, renderUpdate } from '../src/render/events.js'
+import { finishEvents, foldEvents, newEventFold } from '../src/events/model.js'
+import { renderUpdate } from '../src/render/events.js'
 import { calibrate, finish, measure, median, type Sample } from './measure.js'
 import {
   benchTable,
@@ -102,11 +103,11 @@ function renderOnly(): { medianMs: number; bytes: number } {
   let bytes = 0
   for (let round = 0; round < 7; round++) {
     const started = process.hrtime.bigint()
-    const digest = emptyDigest()
-    for (const page of pages) addEvents(digest, page)
+    const fold = newEventFold()
+    for (const page of pages) foldEvents(fold, page)
     const markdown = renderUpdate(
-      { stack: 'acme/big/state', kind: 'update', updateId: 'x', status: 'succeeded' },
-      digest
+      { stack: 'acme/big/state', updateId: 'x', status: 'succeeded' },
+      finishEvents(fold, { kind: 'update', status: 'succeeded' })
     )
     times.push(Number(process.hrtime.bigint() - started) / 1e6)
     bytes = Buffer.byteLength(markdown)

@@ -75,6 +75,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     const { workDir } = settings
     const execution = await execute(settings, api, {
       consoleUrl: resolveConsoleUrl(settings.common.consoleUrl, apiUrl),
+      runUrl: settings.runUrl,
       workDir,
       info,
       warning: warn,

@@ -38,6 +38,8 @@ export type StackMode =
 /** The runner's side of a context: logging, masking and where things are. */
 export interface Environment {
   consoleUrl: string
+  /** This workflow run's page, where its whole job summary is (linked from cut lists). */
+  runUrl?: string | undefined
   /** The action's own directory under RUNNER_TEMP (result files, default export paths). */
   workDir: string
   info(message: string): void
