@@ -122,7 +122,7 @@ interface UpdateReport {
  * list-update-events, get-update and list-previews share. A kind given by the update list
  * decides preview-ness, otherwise the summary event's isPreview does.
  */
-async function summariseUpdate(
+export async function summariseUpdate(
   context: CommandContext,
   stack: StackRef,
   target: UpdateTarget,
