@@ -230,9 +230,12 @@ async function writeState(
     }
   }
   await write(text + tail)
-  await new Promise<void>((resolve, reject) =>
-    out.end((error?: Error | null) => (error ? reject(error) : resolve()))
-  )
+  await new Promise<void>((resolve, reject) => {
+    out.once('error', reject)
+    out.end(() => {
+      resolve()
+    })
+  })
   await rename(`${path}.partial`, path)
   await pipeline(
     (await import('node:fs')).createReadStream(path),

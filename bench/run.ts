@@ -278,11 +278,7 @@ async function main(): Promise<void> {
   }
   if (!haveDist()) throw new Error('dist/index.js is missing: run npm run bundle')
   const cache = join(ROOT, 'node_modules', '.cache', 'pca-bench')
-  const nodes: Runtime[] = await runtimes(
-    (args.nodes ?? '24,20').split(',').map(Number),
-    cache,
-    log
-  )
+  const nodes: Runtime[] = await runtimes(args.nodes.split(',').map(Number), cache, log)
   log(`runtimes: ${nodes.map(n => `${n.label} ${n.version} (${n.path})`).join(', ')}`)
   const fixtures = await buildFixtures(
     cache,
