@@ -53,6 +53,8 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
     stack: STACK,
     'comment-on-pr': 'true',
     'github-token': github.token,
+    // The event's PR has no preview in the seed; these tests are about the comment itself.
+    'match-preview': 'latest',
     ...emulator.connection(),
     ...extra
   }

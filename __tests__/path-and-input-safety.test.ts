@@ -188,7 +188,7 @@ describe('input catalog', () => {
       concurrency: Number(COMMON_INPUTS.concurrency.default),
       dryRun: false,
       failFast: false,
-      commentOnPr: false
+      commentOnPr: 'never'
     })
     // The runner evaluates `${{ github.token }}`; unset, there is no token, not that text.
     expect(common.githubToken).toBeUndefined()

@@ -71,8 +71,8 @@ describe('readSettings', () => {
 
   test('comment-on-pr is settled with the inputs: on for a commenting command, refused otherwise', () => {
     const preview = { command: 'list-previews', stack: 'acme/website/prod' }
-    expect(settingsOf({ ...preview, 'comment-on-pr': 'true' }).comment).toBe(true)
-    expect(settingsOf(preview).comment).toBe(false)
+    expect(settingsOf({ ...preview, 'comment-on-pr': 'true' }).comment).toBe('always')
+    expect(settingsOf(preview).comment).toBe('never')
     const error = inputError({ command: 'get-stack', stack: 'a/b/c', 'comment-on-pr': 'true' })
     expect(error.input).toBe('comment-on-pr')
     const commenting = COMMANDS.filter(c => c.comments === true).map(c => c.name)

@@ -24,11 +24,22 @@ import {
   parseTime,
   type StackPattern
 } from './input-parsers.js'
+import type { RunEvent } from './github/event.js'
+import {
+  PREVIEW_MATCH_MODES,
+  defaultPreviewMode,
+  previewSelector,
+  type PreviewSelector
+} from './preview-match.js'
 
 export interface ParseContext {
   command: string
   organization?: string
   project?: string
+  /** The GitHub event of this run (read once in readSettings). */
+  event?: RunEvent
+  /** The pr-number input. */
+  prNumber?: number
 }
 
 export interface InputSpec<T> {
@@ -37,6 +48,8 @@ export interface InputSpec<T> {
   /** The default written into action.yml (booleans always have one). */
   default?: string
   parse(raw: string, context: ParseContext): T
+  /** The value when the input is not set, where it depends on the run (the event). */
+  derive?: (context: ParseContext) => T
 }
 
 function spec<T>(
@@ -48,6 +61,18 @@ function spec<T>(
   return defaultValue === undefined
     ? { name, description, parse }
     : { name, description, parse, default: defaultValue }
+}
+
+export type CommentMode = 'always' | 'on-change' | 'never'
+
+/** `comment-on-pr`: a boolean. */
+function parseCommentMode(raw: string): CommentMode {
+  return parseBoolean('comment-on-pr', raw) ? 'always' : 'never'
+}
+
+function selectorFor(mode: (typeof PREVIEW_MATCH_MODES)[number], context: ParseContext) {
+  const event = context.event ?? { name: '' }
+  return previewSelector(mode, event, context.prNumber)
 }
 
 const text = (raw: string): string => raw
@@ -164,7 +189,7 @@ export const COMMON_INPUTS = {
   commentOnPr: spec(
     'comment-on-pr',
     'Post the rendered preview/update as one sticky comment per stack on the pull request (list-previews, list-update-events, get-update).',
-    bool('comment-on-pr'),
+    parseCommentMode,
     'false'
   ),
   githubToken: spec(
@@ -370,6 +395,22 @@ export const COMMAND_INPUTS = {
     'granularity',
     'get-resource-summary: hourly, daily, weekly, monthly or yearly (default daily).',
     choice('granularity', GRANULARITIES)
+  ),
+  matchPreview: {
+    ...spec(
+      'match-preview',
+      "list-previews: which preview to render. commit: this pull request's preview of its head commit (ci.pr.number and ci.pr.headSHA or git.head in the preview's environment); pull-request: this pull request's newest preview; latest: the stack's newest preview. Default: commit on pull_request and pull_request_target events, latest elsewhere.",
+      (raw, context): PreviewSelector =>
+        selectorFor(parseChoice('match-preview', raw, PREVIEW_MATCH_MODES), context)
+    ),
+    derive: (context: ParseContext): PreviewSelector =>
+      selectorFor(defaultPreviewMode(context.event ?? { name: '' }), context)
+  },
+  waitSeconds: spec(
+    'wait-seconds',
+    'list-previews: wait up to this long for the matching preview to exist and finish (it may run in a parallel job or a Pulumi Deployment), polling with backoff. 0: look once.',
+    int('wait-seconds', 0, 21_600),
+    '0'
   ),
   lookbackDays: spec(
     'lookback-days',

@@ -2,7 +2,9 @@ import {
   COMMAND_INPUTS,
   COMMON_INPUTS,
   type CommonValues,
+  type CommentMode,
   type InputKey,
+  type InputSpec,
   type InputValues,
   type ParseContext
 } from './input-catalog.js'
@@ -11,6 +13,7 @@ import { join, resolve } from 'node:path'
 import { InputError, hasWildcard } from './input-parsers.js'
 import type { StackMode } from './commands/context.js'
 import type { Command } from './commands/types.js'
+import { readRunEvent, type RunEvent } from './github/event.js'
 
 /** Reads one raw input the way the runner passes it (INPUT_<NAME>), trimmed. */
 export type InputReader = (name: string) => string
@@ -18,9 +21,12 @@ export type InputReader = (name: string) => string
 export const readFromEnvironment: InputReader = name =>
   (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
 
-/** What the runner's environment decides about a run (RUNNER_TEMP). */
+/** What the runner's environment decides about a run: RUNNER_TEMP, and the GitHub event. */
 export interface RunnerPaths {
   RUNNER_TEMP?: string | undefined
+  GITHUB_EVENT_NAME?: string | undefined
+  GITHUB_EVENT_PATH?: string | undefined
+  GITHUB_SHA?: string | undefined
 }
 
 /** Every decision that follows from the inputs, made once here and carried to the runner. */
@@ -42,7 +48,9 @@ export interface Settings {
   /** One stack (or none), or several from a multi-line or wildcard `stack`. */
   stackMode: StackMode
   /** comment-on-pr, on a command that can comment (any other is refused as an input error). */
-  comment: boolean
+  comment: CommentMode
+  /** The GitHub event of this run (pull request number, head commit), read once. */
+  event: RunEvent
   /** The action's own directory under RUNNER_TEMP: result files and default export paths. */
   workDir: string
 }
@@ -66,6 +74,7 @@ export function readSettings(
     throw new InputError('command', `'${name}' is not a command; use one of ${names.join(', ')}`)
 
   const common = readCommon(read, name)
+  const event = readRunEvent(runner)
   const values: Partial<InputValues> = {}
   // organization and project also complete stack names, so every command reads them.
   for (const key of STACK_COMPLETING) {
@@ -75,7 +84,9 @@ export function readSettings(
   const context: ParseContext = {
     command: name,
     organization: values.organization,
-    project: values.project
+    project: values.project,
+    event,
+    ...(common.prNumber === undefined ? {} : { prNumber: common.prNumber })
   }
   const wanted = new Set<InputKey>([...command.required, ...command.optional])
   for (const key of wanted) {
@@ -85,6 +96,8 @@ export function readSettings(
     // No required input has an action.yml default (a test checks), so '' is the only "not set".
     if (raw === '') {
       if (command.required.includes(key)) throw new InputError(spec.name, `is required by ${name}`)
+      const { derive } = spec as InputSpec<unknown>
+      if (derive !== undefined) assign(values, key, derive(context))
       continue
     }
     assign(values, key, spec.parse(raw, context))
@@ -110,6 +123,7 @@ export function readSettings(
       ? { kind: 'several', directory: resolve(values.path ?? join(workDir, 'exports')) }
       : { kind: 'single' },
     comment: common.commentOnPr,
+    event,
     workDir
   }
 }
@@ -169,8 +183,12 @@ function checkStackCount(command: Command, values: Partial<InputValues>): boolea
 }
 
 /** comment-on-pr on a command that has nothing to comment is a mistake, caught before any request. */
-function checkComment(command: Command, commentOnPr: boolean, commands: readonly Command[]): void {
-  if (!commentOnPr || command.comments === true) return
+function checkComment(
+  command: Command,
+  commentOnPr: CommentMode,
+  commands: readonly Command[]
+): void {
+  if (commentOnPr === 'never' || command.comments === true) return
   const commenting = commands.filter(candidate => candidate.comments === true).map(c => c.name)
   throw new InputError(
     'comment-on-pr',

@@ -84,7 +84,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
-    if (settings.comment) await commentOnPullRequest(settings, execution)
+    if (settings.comment !== 'never') await commentOnPullRequest(settings, execution)
     if (execution.failures.length > 0) {
       const lines = execution.failures.map(
         ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`

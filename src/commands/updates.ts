@@ -19,14 +19,13 @@ import {
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
 import { streamResultFile } from '../result-file.js'
 import type { ReadApi } from './context.js'
+import { findPreview, isUnfinished } from './preview-search.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
 const DEFAULT_PAGE_SIZE = 10
 
 /** UpdateStatus values (GET …/update/{id}) of an update that may still produce events. */
 const UNFINISHED_STATUSES = new Set(['not started', 'requested', 'running'])
-/** UpdateResult values (`info.result` in update and preview lists) of an unfinished update. */
-const UNFINISHED_RESULTS = new Set(['not-started', 'in-progress'])
 
 /**
  * Called with each page of events as it arrives, e.g. to stream them to the result file;
@@ -204,44 +203,40 @@ const listPreviews = defineCommand({
   name: 'list-previews',
   area: 'updates',
   description:
-    "List a stack's latest previews, newest first, and render the latest preview's changes.",
+    "List a stack's latest previews, newest first, and render the preview of this run's change (match-preview): on a pull request, the preview of its head commit.",
   required: ['stack'],
-  optional: ['pageSize'],
+  optional: ['pageSize', 'matchPreview', 'waitSeconds'],
   mutates: false,
   perStack: true,
   comments: true,
   outputs: {
     count: 'Number of previews returned.',
-    'update-id': 'ID of the latest preview.',
-    status: 'Result of the latest preview.'
+    'update-id': 'ID of the matched preview (match-preview).',
+    status: 'Result of the matched preview.'
   },
-  async run(context, { stack, pageSize }) {
-    const response = await context.api.getJson<ListUpdatesResponse>(
-      stackPath(stack, 'updates', 'latest', 'previews'),
-      {
-        asc: false,
-        page: 1,
-        pageSize: pageSize ?? DEFAULT_PAGE_SIZE
-      }
+  async run(context, { stack, pageSize, matchPreview, waitSeconds }) {
+    const { firstPage, match } = await findPreview(
+      context,
+      stack,
+      matchPreview ?? { mode: 'latest' },
+      { pageSize: pageSize ?? DEFAULT_PAGE_SIZE, waitSeconds: waitSeconds ?? 0 }
     )
-    const previews = Array.isArray(response.updates) ? response.updates : []
-    const [latest] = previews
-    const list = renderUpdateList(stackName(stack), 'Previews', previews)
+    const list = renderUpdateList(stackName(stack), 'Previews', firstPage)
     const report =
-      latest === undefined
+      match === undefined
         ? undefined
         : await summariseUpdate(context, stack, {
-            updateId: latest.updateID,
-            status: latest.info.result ?? 'unknown',
-            finished: !UNFINISHED_RESULTS.has(latest.info.result ?? ''),
-            kind: latest.info.kind
+            updateId: match.updateID,
+            status: match.info.result ?? 'unknown',
+            finished: !isUnfinished(match),
+            kind: match.info.kind
           })
     return {
-      result: previews.map(compactUpdate),
+      result: firstPage.map(compactUpdate),
       outputs: {
-        count: previews.length,
-        'update-id': latest?.updateID ?? '',
-        status: latest?.info.result ?? ''
+        count: firstPage.length,
+        'update-id': match?.updateID ?? '',
+        status: match?.info.result ?? ''
       },
       summary: report ? `${report.summary}\n${list}` : list,
       ...(report ? { comment: [report.comment] } : {})
