@@ -237,7 +237,7 @@ function readmeTable(results: BenchResult[]): string {
     const bench = byId.get(id)
     if (bench)
       rows.push([
-        bench.bench.title.replace(/^(\S+)/, '`$1`'),
+        bench.bench.title.replace(/^([\w-]+)/, '`$1`'),
         cell(find(bench, 'action', 'node24'), true),
         `Node paging floor (GET, parse, write): ${cell(find(bench, 'floor', 'node24'), true)}`,
         `${times(ratio(find(bench, 'action', 'node24'), find(bench, 'floor', 'node24')))} the floor`
