@@ -94,6 +94,6 @@ describe('command context', () => {
     ])
     expect(run.outcome.result).toEqual(run.planned[0]?.body)
     expect(run.outcome.summary).toContain('Would create')
-    expect(emulator.state.teams.has('acme/sre')).toBe(false)
+    expect(emulator.state.team('acme', 'sre')).toBeUndefined()
   })
 })

@@ -12,7 +12,7 @@ const emulator = useEmulator()
 const { run } = emulator
 
 function auditOf(org: string) {
-  return emulator.state.audit.get(org) ?? []
+  return emulator.state.auditLog(org)
 }
 
 /** The events list-audit-logs streamed to its result file (`result` holds only the count). */

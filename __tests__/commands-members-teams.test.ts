@@ -10,13 +10,13 @@ const emulator = useEmulator()
 const { run, writes } = emulator
 
 function acme() {
-  const org = emulator.state.orgs.get('acme')
+  const org = emulator.state.org('acme')
   if (org === undefined) throw new Error('the seed has no org acme')
   return org
 }
 
 function team(org: string, name: string) {
-  return emulator.state.teams.get(`${org}/${name}`)
+  return emulator.state.team(org, name)
 }
 
 describe('list-members', () => {
@@ -24,7 +24,7 @@ describe('list-members', () => {
     // 150 more members than one page (the service's default page is 100) forces paging.
     for (let i = 0; i < 150; i++) {
       const login = `user${String(i).padStart(3, '0')}`
-      acme().members.set(login, { login, role: 'member', created: '2024-01-01T00:00:00Z' })
+      emulator.state.addMember('acme', { login, role: 'member', created: '2024-01-01T00:00:00Z' })
     }
     const result = await run({ command: 'list-members', organization: 'acme' })
     expect(result.exitCode).toBe(0)

@@ -10,7 +10,8 @@ const emulator = useEmulator()
 const { run, writeTargets } = emulator
 
 function seededStackNames(org: string): string[] {
-  return [...emulator.state.stacks.values()]
+  return emulator.state
+    .storedStacks()
     .filter(s => s.org === org)
     .map(s => `${s.org}/${s.project}/${s.stack}`)
     .sort()
@@ -57,7 +58,8 @@ describe('list-stacks', () => {
       'tag-value': 'production'
     })
     expect(result.exitCode).toBe(0)
-    const expected = [...emulator.state.stacks.values()]
+    const expected = emulator.state
+      .storedStacks()
       .filter(s => s.tags.environment === 'production')
       .map(s => `${s.org}/${s.project}/${s.stack}`)
       .sort()

@@ -4,6 +4,7 @@
  * ping-webhook and list-webhook-deliveries. Secrets (token values, webhook secrets) must be
  * masked and must never reach `result`, the summary or a file the action writes.
  */
+import type { HookScope } from '../emulator/index.js'
 import { failure, type ActionRun } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
 
@@ -19,8 +20,8 @@ async function filesBesidesOutputs(result: ActionRun): Promise<string> {
     .join('\n')
 }
 
-function hook(scope: string, name: string) {
-  return emulator.state.webhooks.get(scope)?.get(name)
+function hook(scope: HookScope, name: string) {
+  return emulator.state.hook(scope, name)
 }
 
 const ALICE_ACTIVE_TOKENS = 2
@@ -28,7 +29,7 @@ const ALICE_ACTIVE_TOKENS = 2
 describe('list-tokens', () => {
   it('lists the active tokens across pages by default', async () => {
     for (let i = 0; i < 120; i++) {
-      emulator.state.tokens.set(`pul-extra-${i}`, {
+      emulator.state.addToken({
         id: `extra-${i}`,
         value: `pul-extra-${i}`,
         login: 'alice',
@@ -81,7 +82,7 @@ describe('create-token', () => {
     expect(result.exitCode).toBe(0)
     const token = result.outputs.token ?? ''
     const id = result.outputs['token-id'] ?? ''
-    expect(emulator.state.tokens.get(token)?.id).toBe(id)
+    expect(emulator.state.token(token)?.id).toBe(id)
     expect(result.stdout).toContain(`::add-mask::${token}`)
     // The mask command is the only line of the log that holds the value.
     expect(result.stdout.split(token).length).toBe(2)
@@ -108,11 +109,11 @@ describe('create-token', () => {
   })
 
   it('creates nothing under dry-run', async () => {
-    const before = emulator.state.tokens.size
+    const before = emulator.state.allTokens().length
     const result = await run({ command: 'create-token', description: 'x', 'dry-run': 'true' })
     expect(result.exitCode).toBe(0)
     expect(emulator.requests).toEqual([])
-    expect(emulator.state.tokens.size).toBe(before)
+    expect(emulator.state.allTokens()).toHaveLength(before)
     expect(result.outputs.token).toBeUndefined()
     expect(result.summary).toContain('POST /api/user/tokens')
   })
@@ -146,7 +147,7 @@ describe('delete-token', () => {
       { method: 'DELETE', path: `/api/user/tokens/${id}`, body: undefined }
     ])
     expect(emulator.requests[0]?.status).toBe(204)
-    expect([...emulator.state.tokens.values()].some(t => t.id === id)).toBe(false)
+    expect(emulator.state.allTokens().some(t => t.id === id)).toBe(false)
     expect(result.summary).toContain(id)
   })
 
@@ -192,7 +193,7 @@ describe('create-webhook', () => {
     ])
     expect(emulator.requests[0]?.status).toBe(201)
     const name = result.outputs.webhook ?? ''
-    expect(hook('acme', name)?.secret).toBe(secret)
+    expect(hook({ org: 'acme' }, name)?.secret).toBe(secret)
     expect(result.stdout).toContain(`::add-mask::${secret}`)
     expect(result.outputs.result).not.toContain(secret)
     expect(result.summary).not.toContain(secret)
@@ -224,7 +225,10 @@ describe('create-webhook', () => {
         format: 'pulumi_deployments'
       }
     })
-    expect(hook('acme/website/staging', result.outputs.webhook ?? '')?.active).toBe(false)
+    expect(
+      hook({ org: 'acme', project: 'website', stack: 'staging' }, result.outputs.webhook ?? '')
+        ?.active
+    ).toBe(false)
   })
 
   it('refuses the deployments format on an organization webhook before any request', async () => {
@@ -370,14 +374,14 @@ describe('update-webhook', () => {
         groups: []
       }
     })
-    const stored = hook('acme', 'slack-deployments')
+    const stored = hook({ org: 'acme' }, 'slack-deployments')
     expect(stored?.active).toBe(false)
     expect(stored?.filters).toEqual(['update_succeeded', 'update_failed', 'destroy_succeeded'])
     expect(result.summary).toContain('| `active` | true | false |')
   })
 
   it('keeps active as it is when the input is not given', async () => {
-    const stored = hook('acme', 'slack-deployments')
+    const stored = hook({ org: 'acme' }, 'slack-deployments')
     if (stored) stored.active = false
     const result = await run({
       command: 'update-webhook',
@@ -387,7 +391,7 @@ describe('update-webhook', () => {
     })
     expect(result.exitCode).toBe(0)
     expect((writes()[0]?.body as { active: boolean }).active).toBe(false)
-    expect(hook('acme', 'slack-deployments')?.displayName).toBe('Slack')
+    expect(hook({ org: 'acme' }, 'slack-deployments')?.displayName).toBe('Slack')
   })
 
   it('sends a new secret, masked, and shows only that it changed', async () => {
@@ -400,7 +404,7 @@ describe('update-webhook', () => {
     })
     expect(result.exitCode).toBe(0)
     expect((writes()[0]?.body as { secret: string }).secret).toBe(secret)
-    expect(hook('acme', 'ci-notifier')?.secret).toBe(secret)
+    expect(hook({ org: 'acme' }, 'ci-notifier')?.secret).toBe(secret)
     expect(result.stdout).toContain(`::add-mask::${secret}`)
     expect(result.summary).toContain('| `secret` | set | set (new value) |')
     expect(result.summary).not.toContain(secret)
@@ -471,7 +475,7 @@ describe('delete-webhook', () => {
       { method: 'DELETE', path: '/api/orgs/acme/hooks/ci-notifier', body: undefined }
     ])
     expect(emulator.requests[0]?.status).toBe(204)
-    expect(hook('acme', 'ci-notifier')).toBeUndefined()
+    expect(hook({ org: 'acme' }, 'ci-notifier')).toBeUndefined()
   })
 
   it('requires webhook before any request', async () => {
@@ -488,7 +492,7 @@ describe('delete-webhook', () => {
 
 describe('ping-webhook', () => {
   it("POSTs a ping and sets status to the endpoint's response code", async () => {
-    const before = hook('acme', 'ci-notifier')?.deliveries.length ?? 0
+    const before = hook({ org: 'acme' }, 'ci-notifier')?.deliveries.length ?? 0
     const result = await run({
       command: 'ping-webhook',
       organization: 'acme',
@@ -499,7 +503,7 @@ describe('ping-webhook', () => {
       { method: 'POST', path: '/api/orgs/acme/hooks/ci-notifier/ping', body: undefined }
     ])
     expect(result.outputs.status).toBe('200')
-    expect(hook('acme', 'ci-notifier')?.deliveries.length).toBe(before + 1)
+    expect(hook({ org: 'acme' }, 'ci-notifier')?.deliveries.length).toBe(before + 1)
     expect(result.summary).toContain('Pinged webhook ci-notifier: delivered')
   })
 
@@ -550,7 +554,7 @@ describe('ping-webhook', () => {
 
 describe('list-webhook-deliveries', () => {
   it('lists the deliveries with count and a table', async () => {
-    const seeded = hook('acme', 'slack-deployments')?.deliveries ?? []
+    const seeded = hook({ org: 'acme' }, 'slack-deployments')?.deliveries ?? []
     expect(seeded.length).toBeGreaterThan(0)
     const result = await run({
       command: 'list-webhook-deliveries',

@@ -165,7 +165,7 @@ describe('sticky pull request comment', () => {
   })
 
   test('a body over 65,536 characters is cut at a line with a link to the job summary', async () => {
-    const stack = emulator.state.stacks.get(STACK)
+    const stack = emulator.state.getStack('acme', 'website', 'prod')
     const latest = stack?.updates
       .filter(update => update.kind === 'Pupdate')
       .sort((a, b) => b.startTime - a.startTime)[0]
@@ -216,8 +216,8 @@ describe('sticky pull request comment', () => {
   })
 
   test('get-update and list-update-events comment too, each on its stack', async () => {
-    const preview = emulator.state.stacks
-      .get(STACK)
+    const preview = emulator.state
+      .getStack('acme', 'website', 'prod')
       ?.updates.find(update => update.kind === 'Pupdate')
     if (!preview) throw new Error('the seed has no preview on acme/website/prod')
     const viaGet = await runAction(
@@ -250,10 +250,15 @@ describe('sticky pull request comment', () => {
   })
 
   test('a multi-stack run writes one comment per stack, each updated on the next run', async () => {
-    const source = emulator.state.stacks.get(STACK)?.updates.find(u => u.kind === 'Pupdate')
-    const infra = emulator.state.stacks.get('acme/infra/prod')
+    const source = emulator.state
+      .getStack('acme', 'website', 'prod')
+      ?.updates.find(u => u.kind === 'Pupdate')
+    const infra = emulator.state.getStack('acme', 'infra', 'prod')
     if (!source || !infra) throw new Error('seed changed: need a preview and acme/infra/prod')
-    infra.updates.push({ ...source, updateID: '5d0c4f36-9c39-4c8a-9a55-3f1b8a6c1e01' })
+    emulator.state.addUpdate(infra, {
+      ...source,
+      updateID: '5d0c4f36-9c39-4c8a-9a55-3f1b8a6c1e01'
+    })
     const stacks = { stack: 'acme/website/prod\nacme/infra/prod' }
 
     const first = await runAction(inputs(stacks), pullRequestEnv())

@@ -63,9 +63,9 @@ describe('OIDC login', () => {
       requested_token_type: 'urn:pulumi:token-type:access_token:organization'
     })
     // The command's requests carry the exchanged token, which the emulator issued for acme.
-    const issued = [...emulator.state.tokens.values()].filter(
-      token => token.org === 'acme' && token.kind === 'organization'
-    )
+    const issued = emulator.state
+      .allTokens()
+      .filter(token => token.org === 'acme' && token.kind === 'organization')
     expect(issued).toHaveLength(1)
     const accessToken = issued[0]?.value ?? ''
     expect(rest.length).toBeGreaterThan(0)
@@ -96,9 +96,9 @@ describe('OIDC login', () => {
       scope: 'team:platform',
       expiration: 600
     })
-    const team = [...emulator.state.tokens.values()].find(
-      token => token.kind === 'team' && token.team === 'platform'
-    )
+    const team = emulator.state
+      .allTokens()
+      .find(token => token.kind === 'team' && token.team === 'platform')
     expect(team).toBeDefined()
     expect(team?.expires).toBeGreaterThanOrEqual(before + 600)
     expect(team?.expires).toBeLessThanOrEqual(before + 610)
@@ -249,7 +249,7 @@ describe('exchangeIdToken', () => {
   it('retries a dropped connection', async () => {
     emulator.addFault({ method: 'POST', path: '/api/oauth/token', kind: 'reset', count: 2 })
     const token = await exchangeIdToken(request())
-    expect(emulator.state.tokens.get(token.accessToken)?.kind).toBe('organization')
+    expect(emulator.state.token(token.accessToken)?.kind).toBe('organization')
     expect(token.expiresInSeconds).toBeGreaterThan(0)
     expect(exchanges()).toHaveLength(3)
   })
@@ -286,7 +286,7 @@ describe('exchangeIdToken', () => {
   it('sends the OpenAPI JSON body, expiration as a number, and no Authorization', async () => {
     const sent = { ...request(), scope: 'admin', expirationSeconds: 900 }
     const token = await exchangeIdToken(sent)
-    expect(emulator.state.tokens.get(token.accessToken)?.kind).toBe('organization')
+    expect(emulator.state.token(token.accessToken)?.kind).toBe('organization')
     const [exchange] = exchanges()
     expect(exchange?.status).toBe(200)
     expect(exchange?.authorization).toBeUndefined()

@@ -193,7 +193,7 @@ describe('export manifest', () => {
       expect(Number.isNaN(Date.parse(entry.exportedAt))).toBe(false)
     }
     const [org, project, stack] = ['acme', 'website', 'prod']
-    const seeded = emulator.state.stacks.get(`${org}/${project}/${stack}`)
+    const seeded = emulator.state.getStack(org, project, stack)
     expect(manifest.stacks.find(e => e.stack === 'acme/website/prod')?.resourceCount).toBe(
       seeded?.resourceCount
     )

@@ -36,6 +36,7 @@ function plantedSeed(): SeedData {
 
 beforeAll(requireDist)
 const emulator = useEmulator({ scope: 'all', emulator: () => ({ seed: plantedSeed() }) })
+const tokenValues = (): string[] => emulator.state.allTokens().map(token => token.value)
 const connection = (token = ACCESS_TOKEN): Record<string, string> => emulator.connection(token)
 
 /** Where a secret may not be: every stream and file of the run, bar the `token` output. */
@@ -109,13 +110,13 @@ describe('secrets never reach logs, outputs, summaries or files', () => {
   })
 
   it('a created token: only in the token output, masked first; and it works', async () => {
-    const before = new Set(emulator.state.tokens.keys())
+    const before = new Set(tokenValues())
     const run = await runDist(
       { command: 'create-token', description: 'secrets test', expires: '1d', ...connection() },
       DEBUG
     )
     expect(run.exitCode).toBe(0)
-    const created = [...emulator.state.tokens.keys()].filter(value => !before.has(value))
+    const created = tokenValues().filter(value => !before.has(value))
     expect(created).toHaveLength(1)
     const value = created[0] ?? ''
     expect(run.outputs.token).toBe(value)
@@ -241,7 +242,7 @@ describe('secrets never reach logs, outputs, summaries or files', () => {
     })
 
     it('the ID token and the exchanged token, on success', async () => {
-      const before = new Set(emulator.state.tokens.keys())
+      const before = new Set(tokenValues())
       const run = await runDist(
         {
           command: 'list-stacks',
@@ -253,7 +254,7 @@ describe('secrets never reach logs, outputs, summaries or files', () => {
       )
       expect(run.exitCode).toBe(0)
       expect(run.outputs['access-token-source']).toBe('oidc')
-      const exchanged = [...emulator.state.tokens.keys()].filter(value => !before.has(value))
+      const exchanged = tokenValues().filter(value => !before.has(value))
       expect(exchanged).toHaveLength(1)
       expect(run.stdout).toContain(`::add-mask::${exchanged[0] ?? ''}`)
       await expectNoLeak(run, exchanged[0] ?? '')

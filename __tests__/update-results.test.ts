@@ -188,7 +188,7 @@ describe('results streamed to the result file', () => {
   })
 
   it('list-audit-logs: `result` holds the count and time range, the file every event', async () => {
-    const expected = emulator.state.audit.get('acme') ?? []
+    const expected = emulator.state.auditLog('acme')
     expect(expected.length).toBeGreaterThan(1)
     const action = await run({ command: 'list-audit-logs', organization: 'acme' })
     expect(action.exitCode).toBe(0)

@@ -19,7 +19,7 @@ import type { GenerateOptions, SeedData } from './types.js'
 
 export type { FaultKind, FaultRule } from './faults.js'
 export type { RecordedRequest } from './server.js'
-export { EmulatorState } from './state.js'
+export { EmulatorState, type HookScope } from './state.js'
 export type { GenerateOptions, SeedData } from './types.js'
 export type { DeploymentScript, Timing } from './operations.js'
 export { bigStateChunks, BIG_UPDATE_ID } from './generate.js'

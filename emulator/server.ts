@@ -4,20 +4,18 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { Readable } from 'node:stream'
-import { createGzip } from 'node:zlib'
-import { FaultSet, parseFaultRule, type FaultRule } from './faults.js'
 import {
-  errorReply,
-  HttpError,
-  json,
-  type Chunk,
-  type Ctx,
-  type Reply,
-  type Route
-} from './http.js'
+  faultBehaviour,
+  FaultSet,
+  parseFaultRule,
+  type FaultedExchange,
+  type FaultRule,
+  type OutgoingBody
+} from './faults.js'
+import { errorReply, HttpError, json, type Ctx, type Reply, type Route } from './http.js'
 import { Router } from './router.js'
 import type { EmulatorState } from './state.js'
+import { gzipStream, sleep, toBuffers, waitDrain } from './streams.js'
 
 export interface RecordedRequest {
   method: string
@@ -109,11 +107,40 @@ export class EmulatorServer {
       await sendReply(res, this.control(method, path, body))
       return
     }
+    const record = this.record(req, res, method, path, url.search.replace(/^\?/, ''))
+    const body = await readBody(req)
+    if (body !== '') record.body = body
 
+    const fault = this.faults.take(method, path, record.query)
+    const behaviour = faultBehaviour(fault)
+    const exchange: FaultedExchange = {
+      res,
+      query: url.searchParams,
+      requestToken: url.searchParams.get('continuationToken'),
+      closing: () => this.closing
+    }
+    const early = fault && behaviour.before ? await behaviour.before(fault, exchange) : undefined
+    if (early === 'gone') return
+    if (early) {
+      await sendReply(res, early)
+      return
+    }
+    const reply = acceptGzip(req, await this.dispatch(req, method, path, exchange.query, body))
+    await sendReply(res, reply, fault && { rule: fault, behaviour, exchange })
+  }
+
+  /** Record an API request and count it in flight until its response closes. */
+  private record(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    query: string
+  ): RecordedRequest {
     const record: RecordedRequest = {
       method,
       path,
-      query: url.search.replace(/^\?/, ''),
+      query,
       status: 0,
       startedAt: Date.now(),
       finishedAt: 0
@@ -131,47 +158,7 @@ export class EmulatorServer {
       const encoding = res.getHeader('content-encoding')
       if (typeof encoding === 'string') record.contentEncoding = encoding
     })
-
-    const body = await readBody(req)
-    if (body !== '') record.body = body
-
-    const fault = this.faults.take(method, path, record.query)
-    if (fault?.kind === 'status') {
-      const status = fault.status ?? 503
-      const reply: Reply =
-        fault.body !== undefined
-          ? { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: fault.body }
-          : errorReply(
-              status,
-              fault.status === undefined ? 'Service Unavailable' : `Injected fault ${status}`
-            )
-      if (fault.retryAfter !== undefined)
-        reply.headers = { ...reply.headers, 'Retry-After': String(fault.retryAfter) }
-      await sendReply(res, reply)
-      return
-    }
-    if (fault?.kind === 'malformed-json') {
-      await sendReply(res, {
-        status: 200,
-        headers: { 'Content-Type': 'application/json' },
-        body: '{"stacks": ['
-      })
-      return
-    }
-    if (fault?.kind === 'stall') {
-      await stall(res, fault.delayMs)
-      if (res.destroyed || this.closing) return
-    }
-
-    if (fault?.kind === 'repeat-token' && url.searchParams.get('continuationToken') === 'loop') {
-      // "loop" is our own fake token; serve the first page for it rather than a 400
-      url.searchParams.delete('continuationToken')
-      const reply = acceptGzip(req, await this.dispatch(req, method, path, url.searchParams, body))
-      await sendReply(res, reply, fault, 'loop')
-      return
-    }
-    const reply = acceptGzip(req, await this.dispatch(req, method, path, url.searchParams, body))
-    await sendReply(res, reply, fault, url.searchParams.get('continuationToken'))
+    return record
   }
 
   private async dispatch(
@@ -293,185 +280,54 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise(r => setTimeout(r, ms))
+interface AppliedFault {
+  rule: FaultRule
+  behaviour: ReturnType<typeof faultBehaviour>
+  exchange: FaultedExchange
 }
 
-/** Send nothing until the delay passes or the connection goes away. */
-function stall(res: ServerResponse, delayMs: number | undefined): Promise<void> {
-  return new Promise(resolve => {
-    if (res.destroyed || res.closed) {
-      resolve()
-      return
-    }
-    const done = (): void => {
-      if (timer) clearTimeout(timer)
-      res.off('close', done)
-      resolve()
-    }
-    const timer = delayMs !== undefined && delayMs >= 0 ? setTimeout(done, delayMs) : undefined
-    res.on('close', done)
-  })
-}
-
-async function* toBuffers(src: AsyncIterable<Chunk> | Iterable<Chunk>): AsyncGenerator<Buffer> {
-  for await (const c of src) {
-    const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : c
-    if (b.length > 0) yield b
-  }
-}
-
-/** Compress lazily: only pulls from `src` as fast as the consumer reads. */
-async function* gzipStream(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const gz = createGzip()
-  const input = Readable.from(src)
-  input.on('error', e => gz.destroy(e))
-  input.pipe(gz)
-  try {
-    for await (const c of gz) yield c as Buffer
-  } finally {
-    input.destroy()
-    gz.destroy()
-  }
-}
-
-async function collect(src: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = []
-  for await (const c of src) parts.push(c)
-  return Buffer.concat(parts)
-}
-
-async function* rechunk(
-  src: AsyncIterable<Buffer>,
-  size: number,
-  delayMs: number,
-  res: ServerResponse
-): AsyncGenerator<Buffer> {
-  let first = true
-  for await (const c of src) {
-    for (let i = 0; i < c.length; i += size) {
-      // stall() ends early when the client goes away, so no timer outlives the socket
-      if (!first) await stall(res, delayMs)
-      if (res.destroyed) return
-      first = false
-      yield c.subarray(i, i + size)
-    }
-  }
-}
-
-function waitDrain(res: ServerResponse): Promise<boolean> {
-  return new Promise(resolve => {
-    const onDrain = (): void => {
-      cleanup()
-      resolve(true)
-    }
-    const onClose = (): void => {
-      cleanup()
-      resolve(false)
-    }
-    const cleanup = (): void => {
-      res.off('drain', onDrain)
-      res.off('close', onClose)
-    }
-    res.on('drain', onDrain)
-    res.on('close', onClose)
-  })
-}
-
-/** Write a reply, applying a fault if one matched. Respects backpressure throughout. */
-export async function sendReply(
-  res: ServerResponse,
-  reply: Reply,
-  fault?: FaultRule,
-  requestToken?: string | null
-): Promise<void> {
-  const headers: Record<string, string> = { ...reply.headers }
+/** A reply's body as bytes, with its length when known up front. */
+function plainBody(reply: Reply): OutgoingBody {
   const hasBody = reply.body !== undefined || reply.stream !== undefined
-  let chunks: AsyncIterable<Buffer> = toBuffers(
-    reply.stream ?? (reply.body !== undefined ? [reply.body] : [])
-  )
-  let length: number | undefined =
-    reply.body !== undefined && !reply.gzip
-      ? Buffer.byteLength(reply.body)
-      : hasBody
-        ? undefined
-        : 0
-  // The token is rewritten in the JSON before any gzip is applied.
-  if (fault?.kind === 'repeat-token') {
-    // answer the real page, but point the client back at the page it just asked for
-    const buf = await collect(chunks)
-    let text = buf.toString('utf8')
-    try {
-      const v: unknown = JSON.parse(text)
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-        ;(v as Record<string, unknown>)['continuationToken'] = requestToken ?? 'loop'
-        text = JSON.stringify(v)
-      }
-    } catch {
-      // not JSON: leave the body alone
-    }
-    chunks = toBuffers([text])
-    length = reply.gzip ? undefined : Buffer.byteLength(text)
-  }
-  if (reply.gzip) {
-    chunks = gzipStream(chunks)
-    headers['Content-Encoding'] = 'gzip'
-  }
+  const chunks = toBuffers(reply.stream ?? (reply.body !== undefined ? [reply.body] : []))
+  if (reply.body !== undefined) return { chunks, length: Buffer.byteLength(reply.body) }
+  return { chunks, length: hasBody ? undefined : 0 }
+}
 
-  switch (fault?.kind) {
-    case 'truncate-gzip': {
-      const buf = await collect(chunks)
-      const cut = Math.min(buf.length, fault.afterBytes ?? Math.max(10, Math.floor(buf.length / 2)))
-      chunks = toBuffers([buf.subarray(0, cut)])
-      length = undefined // chunked, ends cleanly: the client sees a short gzip stream
-      break
-    }
-    case 'corrupt-gzip': {
-      const buf = Buffer.from(await collect(chunks))
-      // flip bytes in the compressed data and in the CRC32 trailer so inflate must fail
-      const start = Math.min(buf.length, 12)
-      for (let i = start; i < buf.length - 8; i += 97) buf[i] = (buf[i] ?? 0) ^ 0xff
-      for (let i = Math.max(0, buf.length - 8); i < buf.length - 4; i++)
-        buf[i] = (buf[i] ?? 0) ^ 0xa5
-      chunks = toBuffers([buf])
-      length = buf.length
-      break
-    }
-    case 'slow':
-      chunks = rechunk(chunks, 64, fault.delayMs ?? 50, res)
-      break
-    default:
-      break
-  }
+/** The body as it goes on the wire: reshaped by a fault before and after any gzip. */
+async function wireBody(reply: Reply, fault: AppliedFault | undefined): Promise<OutgoingBody> {
+  let body = plainBody(reply)
+  if (fault?.behaviour.plain) body = await fault.behaviour.plain(fault.rule, body, fault.exchange)
+  if (reply.gzip) body = { chunks: gzipStream(body.chunks), length: undefined }
+  if (fault?.behaviour.wire) body = await fault.behaviour.wire(fault.rule, body, fault.exchange)
+  return body
+}
 
-  if (length !== undefined && reply.status !== 204 && reply.status !== 304) {
-    headers['Content-Length'] = String(length)
-  }
+/** Write a reply, reshaped by a fault if one matched. Respects backpressure throughout. */
+async function sendReply(res: ServerResponse, reply: Reply, fault?: AppliedFault): Promise<void> {
+  const headers: Record<string, string> = { ...reply.headers }
+  if (reply.gzip) headers['Content-Encoding'] = 'gzip'
+  const body = await wireBody(reply, fault)
+  const empty = reply.status === 204 || reply.status === 304
+  if (body.length !== undefined && !empty) headers['Content-Length'] = String(body.length)
   res.writeHead(reply.status, headers)
 
-  if (fault?.kind === 'reset') {
-    let budget = fault.afterBytes ?? 0
+  if (fault?.behaviour.drop) {
     res.flushHeaders()
-    for await (const c of chunks) {
-      if (budget <= 0) break
-      const part = c.subarray(0, budget)
-      budget -= part.length
-      if (!res.write(part) && !(await waitDrain(res))) break
-    }
+    await writeChunks(res, body.chunks)
     // give the headers/bytes a moment to reach the wire, then cut the connection
     await sleep(20)
     res.socket?.destroy()
     res.destroy()
     return
   }
+  if (!empty) await writeChunks(res, body.chunks)
+  if (!res.destroyed) res.end()
+}
 
-  if (reply.status === 204 || reply.status === 304) {
-    res.end()
-    return
-  }
+async function writeChunks(res: ServerResponse, chunks: AsyncIterable<Buffer>): Promise<void> {
   for await (const c of chunks) {
     if (res.destroyed) break
     if (!res.write(c) && !(await waitDrain(res))) break
   }
-  if (!res.destroyed) res.end()
 }

@@ -44,7 +44,10 @@ import type {
   SeedUpdate,
   SeedUser,
   SeedWebhook,
-  UserInfo
+  TeamRole,
+  TeamStackPermission,
+  UserInfo,
+  WebhookDelivery
 } from './types.js'
 
 export interface UpdateState extends SeedUpdate {
@@ -76,8 +79,20 @@ export interface StackState {
   generatedIndex?: number
 }
 
+/** An organization as routes and tests see it; its members change through EmulatorState. */
 export interface OrgState extends Omit<SeedOrg, 'members'> {
+  readonly members: ReadonlyMap<string, Readonly<SeedMember>>
+}
+
+interface StoredOrg extends Omit<SeedOrg, 'members'> {
   members: Map<string, SeedMember>
+}
+
+/** Where a webhook lives: an organization, or one stack of it. */
+export interface HookScope {
+  org: string
+  project?: string
+  stack?: string
 }
 
 export type TokenKind = 'personal' | 'organization' | 'team' | 'runner'
@@ -120,8 +135,12 @@ export function stackKey(org: string, project: string, stack: string): string {
   return `${org}/${project}/${stack}`
 }
 
-export function hookScope(org: string, project?: string, stack?: string): string {
-  return project && stack ? `${org}/${project}/${stack}` : org
+function teamKey(org: string, name: string): string {
+  return `${org}/${name}`
+}
+
+function scopeKey(scope: HookScope): string {
+  return scope.project && scope.stack ? stackKey(scope.org, scope.project, scope.stack) : scope.org
 }
 
 export function newTokenValue(): string {
@@ -212,24 +231,30 @@ export function loadSeedFile(path: string): SeedData {
 
 // ------------------------------------------------------------------ state
 
+/**
+ * All state lives in private maps: routes and tests read it through the query methods and
+ * change it only through the methods under "changes", so every invariant (generated stacks
+ * materialised before a change, webhooks and team permissions following a stack, audit
+ * order) is kept in one place.
+ */
 export class EmulatorState {
-  readonly users = new Map<string, SeedUser>()
-  readonly orgs = new Map<string, OrgState>()
-  readonly stacks = new Map<string, StackState>()
+  private readonly users = new Map<string, SeedUser>()
+  private readonly orgs = new Map<string, StoredOrg>()
+  private readonly stacks = new Map<string, StackState>()
   /** generated stacks that were mutated (now in `stacks`) or deleted */
-  readonly overriddenGenerated = new Set<number>()
+  private readonly overriddenGenerated = new Set<number>()
   /** key "org/team" */
-  readonly teams = new Map<string, SeedTeam>()
+  private readonly teams = new Map<string, SeedTeam>()
   /** key: token value */
-  readonly tokens = new Map<string, TokenState>()
-  /** key: hookScope(); value: name -> webhook */
-  readonly webhooks = new Map<string, Map<string, WebhookState>>()
+  private readonly tokens = new Map<string, TokenState>()
+  /** key: scopeKey(); value: name -> webhook */
+  private readonly webhooks = new Map<string, Map<string, WebhookState>>()
   /** per org, newest first */
-  readonly audit = new Map<string, AuditEntry[]>()
+  private readonly audit = new Map<string, AuditEntry[]>()
   readonly generate: Required<GenerateOptions>
   readonly timing: Timing
   /** Pulumi Deployments runs, by ID */
-  readonly deployments = new Map<string, DeploymentState>()
+  private readonly deployments = new Map<string, DeploymentState>()
   /** updates that end on their own, by update ID */
   private readonly simulated = new Map<string, SimulatedUpdate>()
   private deploymentScript: DeploymentScript = { result: 'succeeded' }
@@ -251,9 +276,9 @@ export class EmulatorState {
     }
     for (const s of seed.stacks)
       this.stacks.set(stackKey(s.org, s.project, s.stack), this.fromSeedStack(s))
-    for (const t of seed.teams) this.teams.set(`${t.org}/${t.name}`, t)
+    for (const t of seed.teams) this.teams.set(teamKey(t.org, t.name), t)
     for (const t of seed.tokens) this.tokens.set(t.value, { ...t, kind: 'personal', listed: true })
-    for (const w of seed.webhooks) this.hooksIn(hookScope(w.org, w.project, w.stack)).set(w.name, w)
+    for (const w of seed.webhooks) this.hookMap(w).set(w.name, w)
     const sorted = [...seed.auditEvents].sort((a, b) => b.timestamp - a.timestamp)
     for (const e of sorted.reverse()) this.pushAudit(e)
     if (this.generate.stateBytes > 0 || this.generate.updateEvents > 0) this.addBigStack()
@@ -415,13 +440,174 @@ export class EmulatorState {
     for (let i = from; i < this.generate.stacks; i++) if (!this.overriddenGenerated.has(i)) yield i
   }
 
-  hooksIn(scope: string): Map<string, WebhookState> {
-    let m = this.webhooks.get(scope)
+  /** Stacks held in the store (seeded or changed), generated ones excluded until changed. */
+  storedStacks(): StackState[] {
+    return [...this.stacks.values()]
+  }
+
+  user(login: string): SeedUser | undefined {
+    return this.users.get(login)
+  }
+
+  org(name: string): OrgState | undefined {
+    return this.orgs.get(name)
+  }
+
+  member(org: string, login: string): Readonly<SeedMember> | undefined {
+    return this.orgs.get(org)?.members.get(login)
+  }
+
+  team(org: string, name: string): SeedTeam | undefined {
+    return this.teams.get(teamKey(org, name))
+  }
+
+  teamsIn(org: string): SeedTeam[] {
+    return [...this.teams.values()].filter(t => t.org === org)
+  }
+
+  token(value: string): TokenState | undefined {
+    return this.tokens.get(value)
+  }
+
+  allTokens(): TokenState[] {
+    return [...this.tokens.values()]
+  }
+
+  hooks(scope: HookScope): WebhookState[] {
+    return [...(this.webhooks.get(scopeKey(scope))?.values() ?? [])]
+  }
+
+  hook(scope: HookScope, name: string): WebhookState | undefined {
+    return this.webhooks.get(scopeKey(scope))?.get(name)
+  }
+
+  /** Stored audit events of an org, newest first (generated ones are not stored). */
+  auditLog(org: string): readonly AuditEntry[] {
+    return this.audit.get(org) ?? []
+  }
+
+  private hookMap(scope: HookScope): Map<string, WebhookState> {
+    const key = scopeKey(scope)
+    let m = this.webhooks.get(key)
     if (!m) {
       m = new Map()
-      this.webhooks.set(scope, m)
+      this.webhooks.set(key, m)
     }
     return m
+  }
+
+  deployment(id: string): DeploymentState | undefined {
+    return this.deployments.get(id)
+  }
+
+  /** How many deployments a stack has had (the latest one's version). */
+  deploymentCount(stackKeyOf: string): number {
+    return [...this.deployments.values()].filter(d => d.stackKey === stackKeyOf).length
+  }
+
+  // -------------------------------------------------------------- changes: stacks
+
+  setTags(s: StackState, tags: Record<string, string>): void {
+    this.saveStack({ ...s, tags })
+  }
+
+  /** Delete a stack with its webhooks and the team permissions that name it. */
+  deleteStack(s: StackState): void {
+    this.removeStack(s)
+    this.webhooks.delete(scopeKey(s))
+    for (const t of this.teamsIn(s.org)) this.revokeStack(t, s.project, s.stack)
+  }
+
+  /** Move a stack, and its webhooks, to another organization. */
+  transferStack(s: StackState, toOrg: string): void {
+    this.removeStack(s)
+    this.saveStack({ ...s, org: toOrg, generatedIndex: undefined })
+    const hooks = this.webhooks.get(scopeKey(s))
+    if (!hooks) return
+    this.webhooks.delete(scopeKey(s))
+    for (const h of hooks.values()) h.org = toOrg
+    this.webhooks.set(scopeKey({ ...s, org: toOrg }), hooks)
+  }
+
+  /** Add an update (or preview) to a stack's history. */
+  addUpdate(s: StackState, u: UpdateState): void {
+    this.saveStack({ ...s, updates: [...s.updates, u] })
+  }
+
+  // -------------------------------------------------------------- changes: members and teams
+
+  addMember(org: string, member: SeedMember): void {
+    this.orgs.get(org)?.members.set(member.login, member)
+  }
+
+  setMemberRole(org: string, login: string, role: OrgRole): void {
+    const m = this.orgs.get(org)?.members.get(login)
+    if (m) m.role = role
+  }
+
+  /** Remove a member from an organization and from its teams. */
+  removeMember(org: string, login: string): void {
+    this.orgs.get(org)?.members.delete(login)
+    for (const t of this.teamsIn(org)) this.setTeamMember(t, login, undefined)
+  }
+
+  addTeam(t: SeedTeam): void {
+    this.teams.set(teamKey(t.org, t.name), t)
+  }
+
+  deleteTeam(t: SeedTeam): void {
+    this.teams.delete(teamKey(t.org, t.name))
+  }
+
+  /** Add, re-role (role given) or remove (role undefined) a team member. */
+  setTeamMember(t: SeedTeam, login: string, role: TeamRole | undefined): void {
+    const existing = t.members.find(m => m.login === login)
+    if (role === undefined) t.members = t.members.filter(m => m.login !== login)
+    else if (existing) existing.role = role
+    else t.members = [...t.members, { login, role }]
+  }
+
+  /** Grant (or change) a team's permission on a stack. */
+  grantStack(t: SeedTeam, perm: TeamStackPermission): void {
+    const others = t.stacks.filter(
+      s => !(s.projectName === perm.projectName && s.stackName === perm.stackName)
+    )
+    const i = t.stacks.findIndex(
+      s => s.projectName === perm.projectName && s.stackName === perm.stackName
+    )
+    t.stacks = i >= 0 ? t.stacks.map((s, j) => (j === i ? perm : s)) : [...others, perm]
+  }
+
+  revokeStack(t: SeedTeam, projectName: string, stackName: string): void {
+    t.stacks = t.stacks.filter(s => !(s.projectName === projectName && s.stackName === stackName))
+  }
+
+  describeTeam(t: SeedTeam, change: { displayName?: string; description?: string }): void {
+    if (change.displayName !== undefined) t.displayName = change.displayName
+    if (change.description !== undefined) t.description = change.description
+  }
+
+  // -------------------------------------------------------------- changes: tokens and webhooks
+
+  addToken(t: TokenState): void {
+    this.tokens.set(t.value, t)
+  }
+
+  deleteToken(t: TokenState): void {
+    this.tokens.delete(t.value)
+  }
+
+  /** Create or replace a webhook (by name, in its scope). */
+  putHook(h: WebhookState): void {
+    this.hookMap(h).set(h.name, h)
+  }
+
+  deleteHook(h: WebhookState): void {
+    this.webhooks.get(scopeKey(h))?.delete(h.name)
+  }
+
+  recordDelivery(h: WebhookState, d: WebhookDelivery): void {
+    h.deliveries.unshift(d)
   }
 
   // -------------------------------------------------------------- operations over time
@@ -554,7 +740,7 @@ export class EmulatorState {
     now = Date.now()
   ): DeploymentState {
     const key = stackKey(s.org, s.project, s.stack)
-    const version = [...this.deployments.values()].filter(d => d.stackKey === key).length + 1
+    const version = this.deploymentCount(key) + 1
     const d: DeploymentState = {
       id: newDeploymentId(),
       stackKey: key,

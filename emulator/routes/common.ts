@@ -13,7 +13,7 @@ export function requireStack(ctx: Ctx): StackState {
 }
 
 export function requireOrg(ctx: Ctx, name = ctx.params['org'] ?? ''): OrgState {
-  const o = ctx.state.orgs.get(name)
+  const o = ctx.state.org(name)
   if (!o || !ctx.principal.orgs.includes(name))
     throw new HttpError(404, `Organization '${name}' not found`)
   return o

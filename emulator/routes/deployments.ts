@@ -75,7 +75,7 @@ function consoleUrl(s: StackState, d: DeploymentState): string {
 
 function requireDeployment(ctx: Ctx, s: StackState): DeploymentState {
   const id = ctx.params['deployment'] ?? ''
-  const d = ctx.state.deployments.get(id)
+  const d = ctx.state.deployment(id)
   if (!d || d.stackKey !== stackKey(s.org, s.project, s.stack))
     throw new HttpError(404, `Deployment '${id}' not found`)
   return d
@@ -124,8 +124,7 @@ function getDeployment(ctx: Ctx) {
     modified: iso(d.modified),
     status: d.status,
     version: d.version,
-    latestVersion: [...ctx.state.deployments.values()].filter(x => x.stackKey === d.stackKey)
-      .length,
+    latestVersion: ctx.state.deploymentCount(d.stackKey),
     requestedBy: { ...ctx.state.userInfo(d.requestedBy) },
     pulumiOperation: d.operation,
     initiator: 'api',

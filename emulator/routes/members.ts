@@ -19,11 +19,12 @@ import { audit, requireOrg, requireOrgAdmin } from './common.js'
 
 const ROLE_EPOCH = '2024-01-15T10:00:00Z'
 
-function memberJson(ctx: Ctx, org: OrgState, m: SeedMember): JsonObject {
-  const u = ctx.state.users.get(m.login)
+function memberJson(ctx: Ctx, org: OrgState, m: Readonly<SeedMember>): JsonObject {
+  const u = ctx.state.user(m.login)
   const role = ctx.state.roles(org.name).find(r => r.defaultIdentifier === m.role)
-  const teams = [...ctx.state.teams.values()]
-    .filter(t => t.org === org.name && t.members.some(tm => tm.login === m.login))
+  const teams = ctx.state
+    .teamsIn(org.name)
+    .filter(t => t.members.some(tm => tm.login === m.login))
     .map(t => t.name)
   return {
     role: m.role,
@@ -67,10 +68,10 @@ function addMember(ctx: Ctx) {
   const role = str(jsonBody(ctx), 'role')
   if (!role || !BUILT_IN_ROLES.includes(role as OrgRole))
     throw badRequest('Invalid organization role.')
-  if (!ctx.state.users.has(login)) throw new HttpError(404, `User '${login}' not found`)
+  if (!ctx.state.user(login)) throw new HttpError(404, `User '${login}' not found`)
   if (org.members.has(login)) throw new HttpError(409, 'User is already an organization member.')
   const m: SeedMember = { login, role: role as OrgRole, created: new Date().toISOString() }
-  org.members.set(login, m)
+  ctx.state.addMember(org.name, m)
   audit(ctx, org.name, 'Member Added', `Added "${login}" to the organization as ${role}`, {
     reqOrgAdmin: true
   })
@@ -89,7 +90,7 @@ function updateMember(ctx: Ctx) {
   if (roleId === undefined || roleId === '') throw new HttpError(404, 'Role not found')
   const role = ctx.state.roles(org.name).find(r => r.id === roleId)
   if (!role) throw badRequest("Invalid parameter 'roleID'.")
-  m.role = role.defaultIdentifier
+  ctx.state.setMemberRole(org.name, login, role.defaultIdentifier)
   audit(
     ctx,
     org.name,
@@ -109,10 +110,7 @@ function removeMember(ctx: Ctx) {
   if (login === ctx.principal.login)
     throw badRequest('You cannot remove yourself from the organization.')
   if (!org.members.has(login)) throw new HttpError(404, `User '${login}' not found`)
-  org.members.delete(login)
-  for (const t of ctx.state.teams.values()) {
-    if (t.org === org.name) t.members = t.members.filter(tm => tm.login !== login)
-  }
+  ctx.state.removeMember(org.name, login)
   audit(ctx, org.name, 'Member Removed', `Removed "${login}" from the organization`, {
     reqOrgAdmin: true
   })

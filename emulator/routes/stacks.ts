@@ -15,7 +15,7 @@ import {
   type Ctx,
   type Route
 } from '../http.js'
-import { hookScope, stackKey, type StackState } from '../state.js'
+import { stackKey, type StackState } from '../state.js'
 import type { JsonObject } from '../types.js'
 import { audit, requireStack, stackLink } from './common.js'
 
@@ -66,7 +66,8 @@ function listStacks(ctx: Ctx) {
   const page: StackState[] = []
   let last: string | undefined
   if (!after || after.kind === 'l') {
-    const live = [...ctx.state.stacks.values()]
+    const live = ctx.state
+      .storedStacks()
       .filter(s => visible.has(s.org) && matchesFilters(s, q))
       .map(s => ({ key: stackKey(s.org, s.project, s.stack), s }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
@@ -120,12 +121,7 @@ function deleteStack(ctx: Ctx) {
   if (s.resourceCount > 0 && force !== 'true') {
     throw badRequest('Bad Request: Stack still contains resources.')
   }
-  ctx.state.removeStack(s)
-  ctx.state.webhooks.delete(hookScope(s.org, s.project, s.stack))
-  for (const t of ctx.state.teams.values()) {
-    if (t.org === s.org)
-      t.stacks = t.stacks.filter(p => !(p.projectName === s.project && p.stackName === s.stack))
-  }
+  ctx.state.deleteStack(s)
   audit(ctx, s.org, 'Stack Deleted', `Deleted stack "${s.project}/${s.stack}"`, {
     reqStackAdmin: true
   })
@@ -240,8 +236,7 @@ function addTag(ctx: Ctx) {
   const s = requireStack(ctx)
   const { name, value } = tagBody(ctx)
   if (s.tags[name] !== undefined) throw badRequest('Invalid tag name or tag already exists.')
-  s.tags = { ...s.tags, [name]: value }
-  ctx.state.saveStack(s)
+  ctx.state.setTags(s, { ...s.tags, [name]: value })
   audit(ctx, s.org, 'Stack Tag Created', `Created tag "${name}" on stack "${s.project}/${s.stack}"`)
   return noContent()
 }
@@ -254,8 +249,7 @@ function updateTag(ctx: Ctx) {
   const { name, value } = tagBody(ctx)
   if (name !== current && s.tags[name] !== undefined)
     throw badRequest('Invalid tag name or tag already exists.')
-  s.tags = { ...withoutTag(s.tags, current), [name]: value }
-  ctx.state.saveStack(s)
+  ctx.state.setTags(s, { ...withoutTag(s.tags, current), [name]: value })
   audit(
     ctx,
     s.org,
@@ -270,8 +264,7 @@ function deleteTag(ctx: Ctx) {
   const name = ctx.params['tag'] ?? ''
   if (s.tags[name] === undefined) throw new HttpError(404, `Tag '${name}' not found`)
   if (BUILT_IN_TAG.test(name)) throw badRequest('built-in tags cannot be deleted')
-  s.tags = withoutTag(s.tags, name)
-  ctx.state.saveStack(s)
+  ctx.state.setTags(s, withoutTag(s.tags, name))
   audit(
     ctx,
     s.org,
@@ -288,7 +281,7 @@ function transfer(ctx: Ctx) {
   const b = jsonBody(ctx)
   const toOrg = str(b, 'toOrg')
   if (!toOrg) throw badRequest('toOrg is required.')
-  const target = ctx.state.orgs.get(toOrg)
+  const target = ctx.state.org(toOrg)
   if (!target) throw new HttpError(404, `Organization '${toOrg}' not found`)
   if (!ctx.principal.orgs.includes(toOrg)) {
     throw new HttpError(403, `Forbidden: you are not a member of organization '${toOrg}'.`)
@@ -299,16 +292,7 @@ function transfer(ctx: Ctx) {
     throw new HttpError(409, `Stack '${toOrg}/${s.project}/${s.stack}' already exists`)
   }
   const from = s.org
-  const oldScope = hookScope(from, s.project, s.stack)
-  ctx.state.removeStack(s)
-  const moved: StackState = { ...s, org: toOrg, generatedIndex: undefined }
-  ctx.state.saveStack(moved)
-  const hooks = ctx.state.webhooks.get(oldScope)
-  if (hooks) {
-    ctx.state.webhooks.delete(oldScope)
-    for (const h of hooks.values()) h.org = toOrg
-    ctx.state.webhooks.set(hookScope(toOrg, s.project, s.stack), hooks)
-  }
+  ctx.state.transferStack(s, toOrg)
   const desc = `Transferred stack "${s.project}/${s.stack}" from organization "${from}" to "${toOrg}"`
   audit(ctx, from, 'Stack Transferred', desc, { reqStackAdmin: true })
   audit(ctx, toOrg, 'Stack Transferred', desc, { reqStackAdmin: true })

@@ -49,16 +49,14 @@ function teamJson(ctx: Ctx, t: SeedTeam): JsonObject {
 
 function requireTeam(ctx: Ctx, org: OrgState): SeedTeam {
   const name = ctx.params['team'] ?? ''
-  const t = ctx.state.teams.get(`${org.name}/${name}`)
+  const t = ctx.state.team(org.name, name)
   if (!t) throw new HttpError(404, `Team '${name}' not found`)
   return t
 }
 
 function listTeams(ctx: Ctx) {
   const org = requireOrg(ctx)
-  const teams = [...ctx.state.teams.values()]
-    .filter(t => t.org === org.name)
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
+  const teams = ctx.state.teamsIn(org.name).sort((a, b) => (a.name < b.name ? -1 : 1))
   return json(200, { teams: teams.map(t => teamSummary(ctx, t)) })
 }
 
@@ -74,8 +72,7 @@ function createPulumiTeam(ctx: Ctx) {
     throw badRequest('Display name too long. Max length 100 characters.')
   if (description.length > 1024)
     throw badRequest('Description too long. Max length 1024 characters.')
-  if (ctx.state.teams.has(`${org.name}/${name}`))
-    throw new HttpError(409, 'Team with this name already exists')
+  if (ctx.state.team(org.name, name)) throw new HttpError(409, 'Team with this name already exists')
   const t: SeedTeam = {
     org: org.name,
     name,
@@ -85,7 +82,7 @@ function createPulumiTeam(ctx: Ctx) {
     members: [{ login: ctx.principal.login, role: 'admin' }],
     stacks: []
   }
-  ctx.state.teams.set(`${org.name}/${name}`, t)
+  ctx.state.addTeam(t)
   audit(ctx, org.name, 'Team Created', `Created team "${name}"`, { reqOrgAdmin: true })
   return json(201, teamJson(ctx, t))
 }
@@ -97,7 +94,7 @@ function createGitHubTeam(ctx: Ctx) {
   if (!id) throw badRequest('No TeamID provided.')
   const gh = org.githubTeams?.find(g => g.id === id)
   if (!gh) throw new HttpError(404, `GitHub Team '${id}' not found`)
-  if (ctx.state.teams.has(`${org.name}/${gh.name}`))
+  if (ctx.state.team(org.name, gh.name))
     throw new HttpError(409, 'Team with this name already exists')
   const t: SeedTeam = {
     org: org.name,
@@ -109,7 +106,7 @@ function createGitHubTeam(ctx: Ctx) {
     members: [],
     stacks: []
   }
-  ctx.state.teams.set(`${org.name}/${gh.name}`, t)
+  ctx.state.addTeam(t)
   audit(ctx, org.name, 'Team Created', `Created GitHub team "${gh.name}"`, { reqOrgAdmin: true })
   return json(201, teamJson(ctx, t))
 }
@@ -123,7 +120,7 @@ function deleteTeam(ctx: Ctx) {
   const org = requireOrg(ctx)
   requireOrgAdmin(ctx, org)
   const t = requireTeam(ctx, org)
-  ctx.state.teams.delete(`${org.name}/${t.name}`)
+  ctx.state.deleteTeam(t)
   audit(ctx, org.name, 'Team Deleted', `Deleted team "${t.name}"`, { reqOrgAdmin: true })
   return noContent()
 }
@@ -139,37 +136,40 @@ function stackIdent(v: unknown): { projectName: string; stackName: string; permi
     : { projectName, stackName, permission }
 }
 
-function updateTeam(ctx: Ctx) {
-  const org = requireOrg(ctx)
-  requireOrgAdmin(ctx, org)
-  const t = requireTeam(ctx, org)
-  const b = jsonBody(ctx)
-  let changed = false
+const MEMBER_VERBS: Record<string, string> = {
+  add: 'Added',
+  remove: 'Removed',
+  promote: 'Promoted',
+  demote: 'Demoted'
+}
 
+/** memberAction + member: add, remove, promote or demote one team member. */
+function changeMember(ctx: Ctx, org: OrgState, t: SeedTeam, b: JsonObject): boolean {
   const action = str(b, 'memberAction')
-  if (action !== undefined) {
-    const login = str(b, 'member')
-    if (!login) throw badRequest('member is required with memberAction.')
-    if (!['add', 'remove', 'promote', 'demote'].includes(action))
-      throw badRequest(`Invalid memberAction '${action}'.`)
-    if (t.kind === 'github') throw badRequest('Membership of GitHub teams is managed in GitHub.')
-    const existing = t.members.find(m => m.login === login)
-    if (action === 'add') {
-      if (!org.members.has(login)) throw new HttpError(404, `User '${login}' not found`)
-      if (!existing) t.members.push({ login, role: 'member' })
-    } else {
-      if (!existing) throw new HttpError(404, `User '${login}' is not a member of team '${t.name}'`)
-      if (action === 'remove') t.members = t.members.filter(m => m.login !== login)
-      else existing.role = action === 'promote' ? 'admin' : 'member'
-    }
-    const verb =
-      { add: 'Added', remove: 'Removed', promote: 'Promoted', demote: 'Demoted' }[action] ?? action
-    audit(ctx, org.name, 'Team Membership Changed', `${verb} "${login}" in team "${t.name}"`, {
-      reqOrgAdmin: true
-    })
-    changed = true
+  if (action === undefined) return false
+  const login = str(b, 'member')
+  if (!login) throw badRequest('member is required with memberAction.')
+  const verb = MEMBER_VERBS[action]
+  if (verb === undefined) throw badRequest(`Invalid memberAction '${action}'.`)
+  if (t.kind === 'github') throw badRequest('Membership of GitHub teams is managed in GitHub.')
+  const existing = t.members.find(m => m.login === login)
+  if (action === 'add') {
+    if (!org.members.has(login)) throw new HttpError(404, `User '${login}' not found`)
+    if (!existing) ctx.state.setTeamMember(t, login, 'member')
+  } else {
+    if (!existing) throw new HttpError(404, `User '${login}' is not a member of team '${t.name}'`)
+    const role = action === 'remove' ? undefined : action === 'promote' ? 'admin' : 'member'
+    ctx.state.setTeamMember(t, login, role)
   }
+  audit(ctx, org.name, 'Team Membership Changed', `${verb} "${login}" in team "${t.name}"`, {
+    reqOrgAdmin: true
+  })
+  return true
+}
 
+/** addStackPermission / editStackPermission: grant a permission on a stack of the org. */
+function grantStacks(ctx: Ctx, org: OrgState, t: SeedTeam, b: JsonObject): boolean {
+  let changed = false
   for (const key of ['addStackPermission', 'editStackPermission'] as const) {
     if (b[key] === undefined) continue
     const p = stackIdent(b[key])
@@ -179,12 +179,11 @@ function updateTeam(ctx: Ctx) {
     if (!ctx.state.getStack(org.name, p.projectName, p.stackName)) {
       throw new HttpError(404, `Stack '${org.name}/${p.projectName}/${p.stackName}' not found`)
     }
-    const perm = { projectName: p.projectName, stackName: p.stackName, permission: p.permission }
-    const i = t.stacks.findIndex(
-      s => s.projectName === p.projectName && s.stackName === p.stackName
-    )
-    if (i >= 0) t.stacks[i] = perm
-    else t.stacks.push(perm)
+    ctx.state.grantStack(t, {
+      projectName: p.projectName,
+      stackName: p.stackName,
+      permission: p.permission
+    })
     audit(
       ctx,
       org.name,
@@ -194,36 +193,44 @@ function updateTeam(ctx: Ctx) {
     )
     changed = true
   }
+  return changed
+}
 
-  if (b['removeStack'] !== undefined) {
-    const p = stackIdent(b['removeStack'])
-    t.stacks = t.stacks.filter(
-      s => !(s.projectName === p.projectName && s.stackName === p.stackName)
-    )
-    audit(
-      ctx,
-      org.name,
-      'Team Stack Permission Removed',
-      `Removed stack "${p.projectName}/${p.stackName}" from team "${t.name}"`,
-      { reqOrgAdmin: true }
-    )
-    changed = true
-  }
+function removeStack(ctx: Ctx, org: OrgState, t: SeedTeam, b: JsonObject): boolean {
+  if (b['removeStack'] === undefined) return false
+  const p = stackIdent(b['removeStack'])
+  ctx.state.revokeStack(t, p.projectName, p.stackName)
+  audit(
+    ctx,
+    org.name,
+    'Team Stack Permission Removed',
+    `Removed stack "${p.projectName}/${p.stackName}" from team "${t.name}"`,
+    { reqOrgAdmin: true }
+  )
+  return true
+}
 
-  const newDisplayName = str(b, 'newDisplayName')
-  const newDescription = str(b, 'newDescription')
-  if (newDisplayName !== undefined || newDescription !== undefined) {
-    if (newDisplayName !== undefined) {
-      if (newDisplayName.length > 100)
-        throw badRequest('Display name too long. Max length 100 characters.')
-      t.displayName = newDisplayName
-    }
-    if (newDescription !== undefined) t.description = newDescription
-    audit(ctx, org.name, 'Team Updated', `Updated team "${t.name}"`, { reqOrgAdmin: true })
-    changed = true
-  }
+function describe(ctx: Ctx, org: OrgState, t: SeedTeam, b: JsonObject): boolean {
+  const displayName = str(b, 'newDisplayName')
+  const description = str(b, 'newDescription')
+  if (displayName === undefined && description === undefined) return false
+  if (displayName !== undefined && displayName.length > 100)
+    throw badRequest('Display name too long. Max length 100 characters.')
+  ctx.state.describeTeam(t, { displayName, description })
+  audit(ctx, org.name, 'Team Updated', `Updated team "${t.name}"`, { reqOrgAdmin: true })
+  return true
+}
 
-  if (!changed) throw badRequest('No team update was requested.')
+function updateTeam(ctx: Ctx) {
+  const org = requireOrg(ctx)
+  requireOrgAdmin(ctx, org)
+  const t = requireTeam(ctx, org)
+  const b = jsonBody(ctx)
+  // every change the body asks for is applied, in this order; at least one must be asked
+  const changed = [changeMember, grantStacks, removeStack, describe].map(step =>
+    step(ctx, org, t, b)
+  )
+  if (!changed.includes(true)) throw badRequest('No team update was requested.')
   return noContent()
 }
 

@@ -20,9 +20,9 @@ import { audit } from './common.js'
 
 function currentUser(ctx: Ctx) {
   const p = ctx.principal
-  const u = ctx.state.users.get(p.login)
+  const u = ctx.state.user(p.login)
   const organizations = p.orgs.map(name => {
-    const o = ctx.state.orgs.get(name)
+    const o = ctx.state.org(name)
     return {
       name: o?.displayName ?? name,
       githubLogin: name,
@@ -80,7 +80,8 @@ function listTokens(ctx: Ctx) {
     if (!after.includes('|')) throw badRequest('Invalid continuationToken or maxResults value.')
   }
   const now = nowSeconds()
-  const mine = [...ctx.state.tokens.values()]
+  const mine = ctx.state
+    .allTokens()
     .filter(t => t.listed && t.login === ctx.principal.login)
     .filter(t => {
       const expired = t.expires > 0 && t.expires <= now
@@ -120,7 +121,7 @@ function createToken(ctx: Ctx) {
     kind: 'personal',
     listed: true
   }
-  ctx.state.tokens.set(t.value, t)
+  ctx.state.addToken(t)
   for (const org of ctx.principal.orgs)
     audit(ctx, org, 'Access Token Created', `Created access token "${name}"`)
   return json(200, { id: t.id, tokenValue: t.value })
@@ -128,11 +129,11 @@ function createToken(ctx: Ctx) {
 
 function deleteToken(ctx: Ctx) {
   const id = ctx.params['id'] ?? ''
-  const t = [...ctx.state.tokens.values()].find(
-    x => x.id === id && x.listed && x.login === ctx.principal.login
-  )
+  const t = ctx.state
+    .allTokens()
+    .find(x => x.id === id && x.listed && x.login === ctx.principal.login)
   if (!t) throw new HttpError(404, `Token '${id}' not found`)
-  ctx.state.tokens.delete(t.value)
+  ctx.state.deleteToken(t)
   for (const org of ctx.principal.orgs)
     audit(ctx, org, 'Access Token Deleted', `Deleted access token "${t.name}"`)
   return noContent()

@@ -13,17 +13,13 @@ import {
   type Ctx,
   type Route
 } from '../http.js'
-import { hookScope, newId, nowSeconds, secretCiphertext, type WebhookState } from '../state.js'
+import { newId, nowSeconds, secretCiphertext, type HookScope, type WebhookState } from '../state.js'
 import type { JsonObject, WebhookDelivery } from '../types.js'
 import { audit, requireOrg, requireOrgAdmin, requireStack } from './common.js'
 
 const FORMATS = ['raw', 'slack', 'ms_teams', 'pulumi_deployments']
 
-interface Scope {
-  org: string
-  project?: string
-  stack?: string
-  key: string
+interface Scope extends HookScope {
   label: string
 }
 
@@ -34,13 +30,12 @@ function scopeOf(ctx: Ctx): Scope {
       org: s.org,
       project: s.project,
       stack: s.stack,
-      key: hookScope(s.org, s.project, s.stack),
       label: `stack "${s.project}/${s.stack}"`
     }
   }
   const org = requireOrg(ctx)
   requireOrgAdmin(ctx, org)
-  return { org: org.name, key: hookScope(org.name), label: `organization "${org.name}"` }
+  return { org: org.name, label: `organization "${org.name}"` }
 }
 
 function hookJson(h: WebhookState): JsonObject {
@@ -118,7 +113,7 @@ function parseHook(ctx: Ctx, scope: Scope, name: string | undefined): WebhookSta
 
 function requireHook(ctx: Ctx, scope: Scope): WebhookState {
   const name = ctx.params['hook'] ?? ''
-  const h = ctx.state.webhooks.get(scope.key)?.get(name)
+  const h = ctx.state.hook(scope, name)
   if (!h) throw new HttpError(404, `Webhook '${name}' not found`)
   return h
 }
@@ -126,8 +121,7 @@ function requireHook(ctx: Ctx, scope: Scope): WebhookState {
 function createHook(ctx: Ctx) {
   const scope = scopeOf(ctx)
   const h = parseHook(ctx, scope, undefined)
-  const hooks = ctx.state.hooksIn(scope.key)
-  if (hooks.has(h.name)) {
+  if (ctx.state.hook(scope, h.name)) {
     throw new HttpError(
       409,
       scope.stack
@@ -135,15 +129,14 @@ function createHook(ctx: Ctx) {
         : 'Webhook with this name already exists'
     )
   }
-  hooks.set(h.name, h)
+  ctx.state.putHook(h)
   audit(ctx, scope.org, 'Webhook Created', `Created webhook "${h.name}" for ${scope.label}`)
   return json(201, hookJson(h))
 }
 
 function listHooks(ctx: Ctx) {
   const scope = scopeOf(ctx)
-  const hooks = [...(ctx.state.webhooks.get(scope.key)?.values() ?? [])]
-  return json(200, hooks.map(hookJson))
+  return json(200, ctx.state.hooks(scope).map(hookJson))
 }
 
 function getHook(ctx: Ctx) {
@@ -156,7 +149,7 @@ function updateHook(ctx: Ctx) {
   // PATCH replaces the whole object (the name stays the one in the URL)
   const h = parseHook(ctx, scope, old.name)
   h.deliveries = old.deliveries
-  ctx.state.hooksIn(scope.key).set(h.name, h)
+  ctx.state.putHook(h)
   audit(ctx, scope.org, 'Webhook Updated', `Updated webhook "${h.name}" for ${scope.label}`)
   return json(200, hookJson(h))
 }
@@ -164,7 +157,7 @@ function updateHook(ctx: Ctx) {
 function deleteHook(ctx: Ctx) {
   const scope = scopeOf(ctx)
   const h = requireHook(ctx, scope)
-  ctx.state.hooksIn(scope.key).delete(h.name)
+  ctx.state.deleteHook(h)
   audit(ctx, scope.org, 'Webhook Deleted', `Deleted webhook "${h.name}" for ${scope.label}`)
   return noContent()
 }
@@ -186,7 +179,7 @@ function pingHook(ctx: Ctx) {
     responseHeaders: 'Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n',
     responseBody: 'OK'
   }
-  h.deliveries.unshift(d)
+  ctx.state.recordDelivery(h, d)
   return json(200, d)
 }
 
