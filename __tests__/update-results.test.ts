@@ -10,7 +10,8 @@ import { BIG_UPDATE_ID } from '../emulator/index.js'
 import { bigUpdateEvent } from '../emulator/generate.js'
 import type { EngineEvent } from '../src/api/types.js'
 import { COMMANDS } from '../src/commands/registry.js'
-import { addEvents, emptyDigest, isPreviewKind, renderUpdate } from '../src/render/events.js'
+import { modelOf } from '../src/events/model.js'
+import { isPreviewKind, renderUpdate } from '../src/render/events.js'
 import { JsonStreamWriter, streamResultFile } from '../src/result-file.js'
 import type { ActionRun } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
@@ -340,7 +341,7 @@ describe('outputs and summaries of main', () => {
       COMMANDS.filter(command => command.comments === true)
         .map(command => command.name)
         .sort()
-    ).toEqual(['get-update', 'list-previews', 'list-update-events'])
+    ).toEqual(['get-update', 'list-previews', 'list-update-events', 'run-deployment'])
   })
 })
 
@@ -355,34 +356,36 @@ describe('the event digest', () => {
       enforcementLevel: 'mandatory'
     }
   })
-  const meta = { stack: 'acme/p/s', kind: 'update', updateId: 'u1', status: 'failed' }
+  const meta = { stack: 'acme/p/s', updateId: 'u1', status: 'failed' }
 
   it('caps policy violations while folding and says how many more there were', () => {
-    const digest = emptyDigest()
-    addEvents(
-      digest,
-      Array.from({ length: 150 }, (_, i) => policyEvent(i))
+    const model = modelOf(
+      Array.from({ length: 150 }, (_, i) => policyEvent(i)),
+      { kind: 'update' }
     )
-    expect(digest.policies).toHaveLength(100)
-    expect(digest.policiesOmitted).toBe(50)
-    expect(renderUpdate(meta, digest)).toContain('…and 50 more policy violations.')
-    expect(renderUpdate(meta, digest, { compact: true })).toContain(
-      '…and 100 more policy violations.'
+    expect(model.policies).toHaveLength(100)
+    expect(model.policyCounts).toMatchObject({ total: 150, mandatory: 150 })
+    expect(renderUpdate(meta, model)).toContain(
+      "…and 50 more policy violations, listed in this step's result file."
+    )
+    expect(renderUpdate(meta, model, { compact: true })).toContain(
+      "…and 130 more policy violations, listed in the run's job summary."
     )
   })
 
   it('counts the diagnostics the compact comment leaves out', () => {
-    const digest = emptyDigest()
-    addEvents(
-      digest,
+    const model = modelOf(
       Array.from({ length: 30 }, (_, i) => ({
         sequence: i,
         timestamp: 0,
         diagnosticEvent: { message: `warn ${i}`, severity: 'warning' }
-      }))
+      })),
+      { kind: 'update' }
     )
-    expect(renderUpdate(meta, digest)).not.toContain('more diagnostics')
-    expect(renderUpdate(meta, digest, { compact: true })).toContain('…and 10 more diagnostics.')
+    expect(renderUpdate(meta, model)).not.toContain('more, listed')
+    expect(renderUpdate(meta, model, { compact: true })).toContain(
+      "…and 10 warnings more, listed in the run's job summary."
+    )
   })
 
   it('knows every preview kind of the spec', () => {

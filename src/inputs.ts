@@ -14,6 +14,7 @@ import { InputError, hasWildcard } from './input-parsers.js'
 import type { StackMode } from './commands/context.js'
 import type { Command } from './commands/types.js'
 import { readRunEvent, type RunEvent } from './github/event.js'
+import { runUrl } from './render/comment.js'
 
 /** Reads one raw input the way the runner passes it (INPUT_<NAME>), trimmed. */
 export type InputReader = (name: string) => string
@@ -21,12 +22,15 @@ export type InputReader = (name: string) => string
 export const readFromEnvironment: InputReader = name =>
   (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
 
-/** What the runner's environment decides about a run: RUNNER_TEMP, and the GitHub event. */
+/** What the runner's environment decides about a run: RUNNER_TEMP, the GitHub event, which run. */
 export interface RunnerPaths {
   RUNNER_TEMP?: string | undefined
   GITHUB_EVENT_NAME?: string | undefined
   GITHUB_EVENT_PATH?: string | undefined
   GITHUB_SHA?: string | undefined
+  GITHUB_SERVER_URL?: string | undefined
+  GITHUB_REPOSITORY?: string | undefined
+  GITHUB_RUN_ID?: string | undefined
 }
 
 /** Every decision that follows from the inputs, made once here and carried to the runner. */
@@ -53,6 +57,8 @@ export interface Settings {
   event: RunEvent
   /** The action's own directory under RUNNER_TEMP: result files and default export paths. */
   workDir: string
+  /** This workflow run's page (where its job summary is), when the runner says which run. */
+  runUrl: string | undefined
 }
 
 const STACK_COMPLETING = ['organization', 'project'] as const
@@ -124,7 +130,12 @@ export function readSettings(
       : { kind: 'single' },
     comment: common.commentOnPr,
     event,
-    workDir
+    workDir,
+    runUrl: runUrl({
+      serverUrl: runner.GITHUB_SERVER_URL,
+      repository: runner.GITHUB_REPOSITORY,
+      runId: runner.GITHUB_RUN_ID
+    })
   }
 }
 

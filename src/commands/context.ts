@@ -38,6 +38,8 @@ export type StackMode =
 /** The runner's side of a context: logging, masking and where things are. */
 export interface Environment {
   consoleUrl: string
+  /** This workflow run's page, where its whole job summary is (linked from cut lists). */
+  runUrl?: string | undefined
   /** The action's own directory under RUNNER_TEMP (result files, default export paths). */
   workDir: string
   info(message: string): void
@@ -45,6 +47,11 @@ export interface Environment {
   mask(secret: string): void
   /** Aborted when the runner cancels the job (SIGINT/SIGTERM): waits stop and clean up. */
   signal: AbortSignal
+  /** Opens a collapsible group in the job log (closing any open one first); `endGroup` closes it. */
+  startGroup(title: string): void
+  endGroup(): void
+  /** On a pull_request event, the head commit of the pull request under review. */
+  pullRequestHeadSha?: string
 }
 
 export interface CommandContext extends Environment {

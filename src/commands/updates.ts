@@ -1,5 +1,7 @@
 import type { JsonPage } from '../api/client.js'
+import { ResponseFormatError } from '../api/errors.js'
 import { arrayItemsBytes } from '../api/json-items.js'
+import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import type {
   EngineEvent,
@@ -8,14 +10,8 @@ import type {
   UpdateStatusResponse,
   UpdateSummary
 } from '../api/types.js'
-import {
-  addEvents,
-  emptyDigest,
-  isPreviewKind,
-  renderUpdate,
-  type EventDigest,
-  type UpdateMeta
-} from '../render/events.js'
+import { finishEvents, foldEvents, newEventFold, type EventFold } from '../events/model.js'
+import { renderUpdate, type UpdateMeta } from '../render/events.js'
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
 import { streamResultFile } from '../result-file.js'
 import type { ReadApi } from './context.js'
@@ -23,6 +19,8 @@ import { findPreview, isUnfinished } from './preview-search.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
 const DEFAULT_PAGE_SIZE = 10
+/** Resource records in the compact `result` output; the result file has them all. */
+const RESULT_CHANGES = 100
 
 /** UpdateStatus values (GET …/update/{id}) of an update that may still produce events. */
 const UNFINISHED_STATUSES = new Set(['not started', 'requested', 'running'])
@@ -35,7 +33,7 @@ export type EventSink = (events: EngineEvent[], raw: Buffer | undefined) => Prom
 
 /**
  * Walks the pages of an update's engine events (previews too: the CLI reads them on the
- * `update` path), folding them into the digest page by page; nothing else is kept.
+ * `update` path), folding them into the event model page by page; no event is kept.
  *
  * A finished update's token runs out; one repeating is a fault and ends in an error. An
  * unfinished update always hands back a token to poll with, repeating it while nothing new
@@ -47,12 +45,12 @@ export async function readEvents(
   stack: StackRef,
   updateId: string,
   options: { finished: boolean; sink?: EventSink }
-): Promise<EventDigest> {
-  const digest = emptyDigest()
+): Promise<EventFold> {
+  const digest = newEventFold()
   const path = stackPath(stack, 'update', updateId, 'events')
   const fold = async ({ value: page, body }: JsonPage<UpdateEventsResponse>): Promise<number> => {
     const events = Array.isArray(page.events) ? page.events : []
-    addEvents(digest, events)
+    foldEvents(digest, events)
     if (options.sink && events.length > 0)
       await options.sink(events, arrayItemsBytes(body, 'events', events.length))
     return events.length
@@ -69,7 +67,13 @@ export async function readEvents(
   }
   const seen = new Set<string>()
   let token: string | undefined
-  for (;;) {
+  for (let pages = 1; ; pages++) {
+    if (pages > limits().maxPages)
+      throw new ResponseFormatError(
+        'GET',
+        path,
+        `the events went on past ${limits().maxPages} pages`
+      )
     const page = await api.getJsonBytes<UpdateEventsResponse>(
       path,
       token === undefined ? {} : { continuationToken: token }
@@ -124,13 +128,14 @@ export async function summariseUpdate(
   target: UpdateTarget,
   sink?: EventSink
 ): Promise<UpdateReport> {
-  const digest = await readEvents(context.api, stack, target.updateId, {
+  const fold = await readEvents(context.api, stack, target.updateId, {
     finished: target.finished,
     ...(sink ? { sink } : {})
   })
-  const preview =
-    target.kind !== undefined ? isPreviewKind(target.kind) : digest.summary?.isPreview === true
-  const kind = target.kind ?? (preview ? 'preview' : 'update')
+  const model = finishEvents(fold, { kind: target.kind, status: target.status })
+  const preview = model.kind.preview
+  const { action } = model.kind
+  const kind = target.kind ?? (preview ? (action === 'update' ? 'preview' : `P${action}`) : action)
   const url = updateUrl(context.consoleUrl, stack, {
     updateId: target.updateId,
     preview,
@@ -138,31 +143,56 @@ export async function summariseUpdate(
   })
   const meta: UpdateMeta = {
     stack: stackName(stack),
-    kind,
     updateId: target.updateId,
     status: target.status,
     ...(target.version === undefined || preview ? {} : { version: target.version }),
-    ...(url === undefined ? {} : { url })
+    ...(url === undefined ? {} : { url }),
+    ...(context.runUrl === undefined ? {} : { runUrl: context.runUrl })
   }
-  const note = target.finished ? '' : renderUnfinishedNote(target.status, digest.events)
+  const note = target.finished ? '' : renderUnfinishedNote(target.status, model.events)
+  const { counts } = model
   return {
     result: {
       updateId: target.updateId,
       kind,
+      action,
+      preview,
       status: target.status,
       finished: target.finished,
       ...(meta.version === undefined ? {} : { version: meta.version }),
-      count: digest.events,
-      resourceChanges: digest.summary?.resourceChanges ?? digest.counted,
-      failedResources: digest.failedResources,
-      policyViolationCount: digest.policies.length + digest.policiesOmitted,
-      policyViolations: digest.policies,
-      diagnosticCount: digest.diagnostics.length + digest.diagnosticsOmitted,
-      diagnostics: digest.diagnostics
+      count: model.events,
+      resourceChanges: counts.resourceChanges,
+      ...(model.engineChanges === undefined ? {} : { engineResourceChanges: model.engineChanges }),
+      creates: counts.creates,
+      updates: counts.updates,
+      deletes: counts.deletes,
+      replaces: counts.replaces,
+      imports: counts.imports,
+      failedResources: counts.failed,
+      interruptedResources: counts.interrupted,
+      changes: model.changes.slice(0, RESULT_CHANGES).map(change => ({
+        urn: change.urn,
+        type: change.type,
+        op: change.op,
+        ...(change.outcome === undefined ? {} : { outcome: change.outcome }),
+        status: change.status,
+        ...(change.changed.length === 0 ? {} : { changed: change.changed })
+      })),
+      ...(model.stackOutputs.length === 0 ? {} : { stackOutputs: model.stackOutputs }),
+      policyViolationCount: model.policyCounts.total,
+      policyViolationLevels: {
+        advisory: model.policyCounts.advisory,
+        mandatory: model.policyCounts.mandatory,
+        remediate: model.policyCounts.remediate
+      },
+      policyViolations: model.policies,
+      diagnosticCount: model.diagnosticCounts.errors + model.diagnosticCounts.warnings,
+      errorCount: model.diagnosticCounts.errors,
+      diagnostics: model.diagnostics
     },
-    summary: renderUpdate(meta, digest) + note,
-    comment: { stack: meta.stack, body: renderUpdate(meta, digest, { compact: true }) + note },
-    count: digest.events
+    summary: renderUpdate(meta, model) + note,
+    comment: { stack: meta.stack, body: renderUpdate(meta, model, { compact: true }) + note },
+    count: model.events
   }
 }
 
