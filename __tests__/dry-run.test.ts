@@ -14,6 +14,7 @@ const SAMPLES: Record<string, Record<string, string>> = {
   'delete-stack': { stack: 'acme/infra/scratch', force: 'true' },
   'delete-stack-tag': { stack: 'acme/website/prod', 'tag-name': 'owner' },
   'cancel-update': { stack: 'acme/website/busy', force: 'true' },
+  'run-deployment': { stack: 'acme/website/prod', operation: 'update' },
   'add-member': { organization: 'acme', username: 'erin', role: 'member' },
   'remove-member': { organization: 'acme', username: 'bob' },
   'set-member-role': { organization: 'acme', username: 'bob', role: 'admin' },

@@ -92,6 +92,36 @@ describe('DeploymentScanner', () => {
   })
 })
 
+describe('DeploymentScanner: only a whole document counts', () => {
+  it('accepts surrounding whitespace', () => {
+    expect(
+      scanInChunks(`\n ${deployment}\r\n`, () => new DeploymentScanner(), 3).resourceCount
+    ).toBe(3)
+  })
+
+  it.each([1, 7, 100000])('refuses every cut of the document (%i-byte chunks)', size => {
+    // Every prefix: mid-string, mid-number, between resources, before the last brace.
+    for (let cut = 0; cut < deployment.length; cut += 37)
+      expect(() =>
+        scanInChunks(deployment.slice(0, cut), () => new DeploymentScanner(), size)
+      ).toThrow(/ended before its JSON document was complete/)
+    expect(() =>
+      scanInChunks(deployment.slice(0, -1), () => new DeploymentScanner(), size)
+    ).toThrow(/ended before its JSON document was complete/)
+  })
+
+  it.each([
+    [`${deployment}x`, /follows the end/],
+    [`${deployment}{}`, /follows the end/],
+    [`${deployment}}`, /follows the end/],
+    ['[1,2]', /where the document should start/],
+    ['"text"', /where the document should start/],
+    ['<html>{}</html>', /where the document should start/]
+  ])('refuses what is not one JSON object: %s', (text, reason) => {
+    expect(() => scanInChunks(text, () => new DeploymentScanner(), 4)).toThrow(reason)
+  })
+})
+
 describe('RecordCounter', () => {
   const csv =
     'Timestamp,Name,Description\n2021-04-11T23:51:45Z,A,"multi\nline, ""quoted"""\n2021-04-11T23:09:36Z,B,plain\n'

@@ -341,7 +341,7 @@ describe('outputs and summaries of main', () => {
       COMMANDS.filter(command => command.comments === true)
         .map(command => command.name)
         .sort()
-    ).toEqual(['get-update', 'list-previews', 'list-update-events'])
+    ).toEqual(['get-update', 'list-previews', 'list-update-events', 'run-deployment'])
   })
 })
 

@@ -10,6 +10,10 @@ export function resolveApiUrl(input: string | undefined, backendUrl: string | un
   const fromEnv = backendUrl?.trim()
   if (fromEnv && /^https?:\/\//i.test(fromEnv)) {
     const url = new URL(fromEnv)
+    if (url.username || url.password)
+      throw new Error(
+        'PULUMI_BACKEND_URL holds a user name or password, which would be sent with every request and shown in links; remove them and give the token as access-token.'
+      )
     if (url.hostname === 'app.pulumi.com') url.hostname = 'api.pulumi.com'
     return url.toString().replace(/\/+$/, '')
   }
@@ -22,4 +26,22 @@ export function resolveConsoleUrl(input: string | undefined, apiUrl: string): st
   const url = new URL(apiUrl)
   if (url.hostname.startsWith('api.')) url.hostname = `app.${url.hostname.slice(4)}`
   return url.toString().replace(/\/+$/, '')
+}
+
+/** True for hosts that never leave the machine: loopback addresses and `.localhost` names. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  )
+}
+
+/** The warning for an api-url that would send the token in clear over the network, if any. */
+export function plainHttpWarning(apiUrl: string): string | undefined {
+  const url = new URL(apiUrl)
+  if (url.protocol !== 'http:' || isLoopback(url.hostname)) return undefined
+  return `api-url ${url.origin} is plain http:// to another host: the access token and every answer cross the network unencrypted, readable and changeable on the way. Use https:// unless this is a trusted private network.`
 }

@@ -82,7 +82,10 @@ export async function execute(
     done.length === 0
       ? undefined
       : command.combine
-        ? await command.combine(context, done, values)
+        ? await command.combine(context, done, values, [
+            ...failures.map(({ stack }) => stack),
+            ...skipped
+          ])
         : listOutcomes(done)
   const comment = done.flatMap(({ outcome }) => outcome.comment ?? [])
   const withComments =

@@ -324,16 +324,6 @@ export const COMMAND_INPUTS = {
     bool('wait'),
     'true'
   ),
-  githubDeployment: spec(
-    'github-deployment',
-    'run-deployment: also record it as a GitHub deployment to this environment (needs permissions: deployments: write).',
-    raw => {
-      // eslint-disable-next-line no-control-regex -- a control character would break the name
-      if (!/^[^\u0000-\u001f]{1,255}$/.test(raw))
-        throw new InputError('github-deployment', 'must be an environment name on one line')
-      return raw
-    }
-  ),
   username: spec('username', 'Pulumi user login.', raw =>
     parsePathName('username', raw, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'a user login')
   ),

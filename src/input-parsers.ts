@@ -163,6 +163,13 @@ export function parseHttpUrl(input: string, raw: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InputError(input, `'${raw}' must be an http:// or https:// URL`)
   }
+  // Credentials in a URL travel with every request and show in logs and links: never quoted.
+  if (url.username || url.password) {
+    throw new InputError(
+      input,
+      'must not hold a user name or password (user:password@host): they would be sent with every request and shown in logs and links; give the token as access-token instead'
+    )
+  }
   return raw.replace(/\/+$/, '')
 }
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { PulumiCloud } from './api/client.js'
 import { stackName } from './api/paths.js'
-import { resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
+import { plainHttpWarning, resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
 import { COMMANDS } from './commands/registry.js'
 import { execute, type Execution } from './execute.js'
 import { publishComments } from './github/pull-request.js'
@@ -11,6 +11,7 @@ import { login } from './login.js'
 import { renderCommandFailure } from './render/failures.js'
 import { logText } from './render/escape.js'
 import { rememberSecret } from './redaction.js'
+import { removeTempFilesOnSignal } from './files.js'
 import { limitBytes } from './render/markdown.js'
 import { writeResultFile } from './result-file.js'
 import { USER_AGENT } from './version.js'
@@ -21,7 +22,10 @@ const MAX_OUTPUT_BYTES = 1_000_000
 const MAX_SUMMARY_BYTES = 1024 * 1024 - 2048
 
 /** Masked in the log by the runner, and redacted by this action before anything is escaped. */
+const masked = new Set<string>()
 function mask(secret: string): void {
+  if (masked.has(secret)) return
+  masked.add(secret)
   core.setSecret(secret)
   rememberSecret(secret)
 }
@@ -43,18 +47,26 @@ function fail(message: string): void {
 /** inputs -> login -> command -> outputs and job summary. Every failure ends in setFailed. */
 export async function run(read: InputReader = readFromEnvironment): Promise<void> {
   // Masked before anything else can print it, even a validation error.
-  const rawToken = read('access-token')
-  if (rawToken) mask(rawToken)
+  masked.clear()
+  for (const name of ['access-token', 'github-token', 'secret']) {
+    const raw = read(name)
+    if (raw) mask(raw)
+  }
+  removeTempFilesOnSignal()
   let api: PulumiCloud | undefined
   let settings: Settings | undefined
   const cancellation = listenForCancellation()
   try {
     settings = readSettings(read, COMMANDS)
     if (settings.values.secret) mask(settings.values.secret)
+    for (const value of Object.values(settings.values.environmentVariables ?? {}))
+      if (value !== '') mask(value)
     for (const name of settings.ignored)
       warn(`Input '${name}' is not used by ${settings.command.name} and was ignored.`)
 
     const apiUrl = resolveApiUrl(settings.common.apiUrl, process.env.PULUMI_BACKEND_URL)
+    const plain = plainHttpWarning(apiUrl)
+    if (plain !== undefined) warn(plain)
     const credentials = await login(settings, apiUrl)
     mask(credentials.token)
     core.setOutput('access-token-source', credentials.source)
@@ -80,12 +92,23 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       info,
       warning: warn,
       mask,
-      signal: cancellation.signal
+      signal: cancellation.signal,
+      startGroup: title => {
+        core.startGroup(logText(title))
+      },
+      endGroup: () => {
+        core.endGroup()
+      },
+      ...(settings.event.pullRequest?.headSha === undefined
+        ? {}
+        : { pullRequestHeadSha: settings.event.pullRequest.headSha })
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
     if (settings.comment !== 'never') await commentOnPullRequest(settings, execution)
+    // A command that ran but failed (a failed deployment) has published what it found first.
+    if (execution.outcome?.failure !== undefined) fail(execution.outcome.failure)
     if (execution.failures.length > 0) {
       const lines = execution.failures.map(
         ({ stack, error }) => `${stackName(stack)}: ${describeFailure(error)}`
@@ -99,7 +122,9 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
   } catch (error) {
     const message = describeFailure(error)
     fail(message)
-    if (settings?.common.summary) await summariseFailure(settings, message)
+    // An input error leaves no settings: the summary is still written unless turned off.
+    if (settings ? settings.common.summary : read('summary').trim().toLowerCase() !== 'false')
+      await summariseFailure(settings, read, message)
   } finally {
     cancellation.stop()
     api?.dispose()
@@ -130,10 +155,15 @@ function listenForCancellation(): { signal: AbortSignal; stop(): void } {
 }
 
 /** A failed run still leaves a job summary saying what failed; writing it must not mask that. */
-async function summariseFailure(settings: Settings, message: string): Promise<void> {
+async function summariseFailure(
+  settings: Settings | undefined,
+  read: InputReader,
+  message: string
+): Promise<void> {
   try {
-    const stacks = settings.values.stack?.map(stackName) ?? []
-    await writeSummary(renderCommandFailure(settings.command.name, stacks, message), '…')
+    const stacks = settings?.values.stack?.map(stackName) ?? []
+    const command = settings?.command.name ?? (read('command').trim() || 'pulumi-cloud-action')
+    await writeSummary(renderCommandFailure(command, stacks, message), '…')
   } catch (error) {
     warn(`The job summary could not be written: ${describeFailure(error)}`)
   }

@@ -4,7 +4,8 @@
  * string.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, rm, writeFile, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { forgetTempFile, tempPathFor, trackTempFile, writeFileAtomic } from './files.js'
 import { join } from 'node:path'
 
 /** A fresh path under `workDir` for the result of `command`; the directory is created. */
@@ -37,7 +38,8 @@ export class JsonStreamWriter {
   ) {}
 
   static async create(path: string): Promise<JsonStreamWriter> {
-    return new JsonStreamWriter(await open(path, 'w'), path)
+    // 'wx': a fresh file, never through a symlink planted at its name.
+    return new JsonStreamWriter(await open(path, 'wx'), path)
   }
 
   /** Opens an object or an array, as the whole document, an array item or a keyed value. */
@@ -167,15 +169,25 @@ export async function streamResultFile<T>(
   write: (writer: JsonStreamWriter) => Promise<T>
 ): Promise<{ path: string; value: T }> {
   const path = await resultFilePath(workDir, command)
-  const writer = await JsonStreamWriter.create(path)
+  // Written beside its final name and renamed when whole, so a result file is never partial.
+  const temp = tempPathFor(path)
+  trackTempFile(temp)
   try {
-    const value = await write(writer)
-    await writer.close()
-    return { path, value }
+    const writer = await JsonStreamWriter.create(temp)
+    try {
+      const value = await write(writer)
+      await writer.close()
+      await rename(temp, path)
+      return { path, value }
+    } catch (error) {
+      await writer.abandon()
+      throw error
+    }
   } catch (error) {
-    await writer.abandon()
-    await rm(path, { force: true })
+    await rm(temp, { force: true })
     throw error
+  } finally {
+    forgetTempFile(temp)
   }
 }
 
@@ -186,6 +198,6 @@ export async function writeResultFile(
   json: string
 ): Promise<string> {
   const path = await resultFilePath(workDir, command)
-  await writeFile(path, json)
+  await writeFileAtomic(path, json)
   return path
 }

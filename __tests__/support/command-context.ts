@@ -29,6 +29,7 @@ export interface FakeContextOptions {
   token?: string
   /** The run's cancellation (SIGINT/SIGTERM in main); never aborted by default. */
   signal?: AbortSignal
+  pullRequestHeadSha?: string
 }
 
 export interface FakeContext {
@@ -66,7 +67,12 @@ export async function fakeContext(
       info: message => info.push(message),
       warning: message => warnings.push(message),
       mask: secret => masked.push(secret),
-      signal: options.signal ?? new AbortController().signal
+      signal: options.signal ?? new AbortController().signal,
+      startGroup: title => info.push(`::group::${title}`),
+      endGroup: () => info.push('::endgroup::'),
+      ...(options.pullRequestHeadSha === undefined
+        ? {}
+        : { pullRequestHeadSha: options.pullRequestHeadSha })
     }
   })
   return {

@@ -1,12 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { writeSync } from 'node:fs'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
-import { dirname, join, basename } from 'node:path'
+import { dirname } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, type Gunzip } from 'node:zlib'
 import { NetworkError, ResponseFormatError, TimeoutError } from './errors.js'
+import { RateFloor, bufferedDeadlineMs, limits } from './limits.js'
+import { forgetTempFile, tempPathFor, trackTempFile } from '../files.js'
 
 interface BodyContext {
   method: string
@@ -14,6 +16,10 @@ interface BodyContext {
   timeoutSeconds: number
   /** Stop collecting past this many bytes (error bodies). */
   limitBytes?: number
+  /** Fail past this many bytes (JSON bodies; limits.ts). */
+  maxBytes?: number
+  /** Epoch ms by which the whole body must have arrived (buffered requests; limits.ts). */
+  deadlineAt?: number
 }
 
 /** Looks at a body as it streams past, e.g. counting resources without parsing the whole state. */
@@ -71,6 +77,12 @@ export async function readBodyBytes(
     for await (const chunk of source) {
       idle.arm()
       if (context.limitBytes !== undefined && size >= context.limitBytes) continue
+      if (context.maxBytes !== undefined && size + chunk.length > context.maxBytes)
+        throw new ResponseFormatError(
+          context.method,
+          context.path,
+          `the body is larger than ${Math.round(context.maxBytes / 1024 / 1024)} MiB, the most the action reads into memory, so it was not read`
+        )
       chunks.push(chunk)
       size += chunk.length
     }
@@ -99,20 +111,33 @@ export async function saveBody<R>(
   destination: string,
   options: BodyContext & { gunzip: boolean; inspector: BodyInspector<R> | undefined }
 ): Promise<SavedBody<R>> {
-  const temp = join(
-    dirname(destination),
-    `.${basename(destination)}.${randomBytes(6).toString('hex')}.partial`
-  )
+  const temp = tempPathFor(destination)
   const hash = createHash('sha256')
   let bytes = 0
   // The last stage hashes, inspects and writes each chunk synchronously: no write queue
   // builds up behind a fast socket, so memory stays flat and there is one copy per chunk.
   const idle = idleTimeout(response, options)
+  const rate = new RateFloor()
   const save = async (source: AsyncIterable<Buffer>): Promise<void> => {
-    const file = await open(temp, 'w')
+    // 'wx': a fresh file, never an existing one or the target of a planted symlink.
+    const file = await open(temp, 'wx')
     try {
       for await (const chunk of source) {
         idle.arm()
+        const slow = rate.add(chunk.length)
+        if (slow !== undefined) {
+          // Destroying the response with the error (as the idle timer does) makes it the
+          // pipeline's error, rather than the 'aborted' that follows it.
+          const error = new TimeoutError(
+            options.method,
+            options.path,
+            options.timeoutSeconds,
+            slow,
+            'Check the network or proxy between the runner and api-url, and re-run the step.'
+          )
+          response.destroy(error)
+          throw error
+        }
         hash.update(chunk)
         bytes += chunk.length
         options.inspector?.write(chunk)
@@ -124,6 +149,7 @@ export async function saveBody<R>(
       await file.close()
     }
   }
+  trackTempFile(temp)
   try {
     const stages: Transform[] = []
     const decode = contentDecoder(response, options)
@@ -135,7 +161,7 @@ export async function saveBody<R>(
       : stages.length === 1
         ? pipeline(response, stages[0] as Transform, save)
         : pipeline(response, stages[0] as Transform, stages[1] as Transform, save))
-    const inspected = options.inspector?.finish()
+    const inspected = finishInspection(options)
     await rename(temp, destination)
     return { path: destination, bytes, sha256: hash.digest('hex'), inspected }
   } catch (error) {
@@ -144,7 +170,20 @@ export async function saveBody<R>(
     await rm(temp, { force: true }).catch(() => undefined)
     throw classify(error, options)
   } finally {
+    forgetTempFile(temp)
     idle.stop()
+  }
+}
+
+/** The inspector's verdict; one that finds the document incomplete fails the download. */
+function finishInspection<R>(
+  options: BodyContext & { inspector: BodyInspector<R> | undefined }
+): R | undefined {
+  try {
+    return options.inspector?.finish()
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ResponseFormatError(options.method, options.path, reason)
   }
 }
 
@@ -215,9 +254,18 @@ function idleTimeout(response: IncomingMessage, context: BodyContext): IdleTimer
   }
   const arm = (): void => {
     stop()
-    timer = setTimeout(() => {
-      response.destroy(new TimeoutError(context.method, context.path, context.timeoutSeconds))
-    }, context.timeoutSeconds * 1000)
+    const idleMs = context.timeoutSeconds * 1000
+    const deadlineMs = context.deadlineAt === undefined ? Infinity : context.deadlineAt - Date.now()
+    timer = setTimeout(
+      () => {
+        response.destroy(
+          idleMs <= deadlineMs
+            ? new TimeoutError(context.method, context.path, context.timeoutSeconds)
+            : deadlineError(context)
+        )
+      },
+      Math.max(0, Math.min(idleMs, deadlineMs))
+    )
   }
   arm()
   response.on('close', stop)
@@ -226,6 +274,20 @@ function idleTimeout(response: IncomingMessage, context: BodyContext): IdleTimer
       response.destroy(new Error('connection closed before the body was complete'))
   })
   return { arm, stop }
+}
+
+/** The buffered request went past its whole-request deadline (limits.ts). */
+export function deadlineError(context: {
+  method: string
+  path: string
+  timeoutSeconds: number
+}): TimeoutError {
+  return new TimeoutError(
+    context.method,
+    context.path,
+    context.timeoutSeconds,
+    `did not complete within ${Math.round(bufferedDeadlineMs(context.timeoutSeconds) / 1000)} s (${limits().bufferedDeadlineFactor} × timeout-seconds), though bytes kept arriving`
+  )
 }
 
 /** File system errors writing the download: the user's path or disk, not the service. */

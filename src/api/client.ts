@@ -2,7 +2,15 @@ import { HttpClient } from '@actions/http-client'
 import type { IncomingMessage } from 'node:http'
 import { NetworkError, PulumiApiError, ResponseFormatError, TimeoutError } from './errors.js'
 import { DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryPolicy } from './retry.js'
-import { readBody, readBodyBytes, saveBody, type BodyInspector, type SavedBody } from './body.js'
+import {
+  deadlineError,
+  readBody,
+  readBodyBytes,
+  saveBody,
+  type BodyInspector,
+  type SavedBody
+} from './body.js'
+import { RetryBudget, bufferedDeadlineMs, limits } from './limits.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
 export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE'
@@ -46,6 +54,8 @@ export class PulumiCloud {
   private readonly http: HttpClient
   private readonly base: string
   private readonly retry: RetryPolicy
+  /** One budget of retry waits for every request of this client (one run). */
+  private readonly budget = new RetryBudget()
   private readonly debug: (message: string) => void
 
   constructor(private readonly options: ClientOptions) {
@@ -84,11 +94,18 @@ export class PulumiCloud {
 
   /** A GET whose 204 (empty body) means "nothing to report": undefined instead of an error. */
   async getOptionalJson<T>(path: string, query: Query = {}): Promise<T | undefined> {
-    return withRetries(this.retry, this.debug, `GET ${path}`, async () => {
-      const response = await this.open('GET', path, query)
-      const text = await readBody(response, this.bodyContext('GET', path))
-      return text.length === 0 ? undefined : parseJson<T>('GET', path, text)
-    })
+    return withRetries(
+      this.retry,
+      this.debug,
+      `GET ${path}`,
+      async () => {
+        const deadlineAt = this.deadline()
+        const response = await this.open('GET', path, query, undefined, deadlineAt)
+        const text = await readBody(response, this.bufferedContext('GET', path, deadlineAt))
+        return text.length === 0 ? undefined : parseJson<T>('GET', path, text)
+      },
+      this.budget
+    )
   }
 
   /**
@@ -96,12 +113,19 @@ export class PulumiCloud {
    * the page as the service sent them (see json-items.ts).
    */
   async getJsonBytes<T>(path: string, query: Query = {}): Promise<JsonPage<T>> {
-    return withRetries(this.retry, this.debug, `GET ${path}`, async () => {
-      const response = await this.open('GET', path, query)
-      const body = await readBodyBytes(response, this.bodyContext('GET', path))
-      if (body.length === 0) throw new ResponseFormatError('GET', path, 'the body was empty')
-      return { value: parseJson<T>('GET', path, body.toString('utf8')), body }
-    })
+    return withRetries(
+      this.retry,
+      this.debug,
+      `GET ${path}`,
+      async () => {
+        const deadlineAt = this.deadline()
+        const response = await this.open('GET', path, query, undefined, deadlineAt)
+        const body = await readBodyBytes(response, this.bufferedContext('GET', path, deadlineAt))
+        if (body.length === 0) throw new ResponseFormatError('GET', path, 'the body was empty')
+        return { value: parseJson<T>('GET', path, body.toString('utf8')), body }
+      },
+      this.budget
+    )
   }
 
   /** A write: sent once. Returns the parsed body, or undefined for 204/empty bodies. */
@@ -111,8 +135,9 @@ export class PulumiCloud {
     body?: unknown,
     query: Query = {}
   ): Promise<T | undefined> {
-    const response = await this.open(method, path, query, body)
-    const text = await readBody(response, this.bodyContext(method, path))
+    const deadlineAt = this.deadline()
+    const response = await this.open(method, path, query, body, deadlineAt)
+    const text = await readBody(response, this.bufferedContext(method, path, deadlineAt))
     return text.length === 0 ? undefined : parseJson<T>(method, path, text)
   }
 
@@ -158,11 +183,22 @@ export class PulumiCloud {
     wanted: (page: P) => boolean = () => true
   ): AsyncGenerator<JsonPage<P>> {
     const seen = new Set<string>()
-    const fetch = (token: string | undefined): Promise<JsonPage<P>> =>
-      this.getJsonBytes<P>(
+    let fetched = 0
+    const fetch = (token: string | undefined): Promise<JsonPage<P>> => {
+      // A service handing out a new token on every page forever stops here (limits.ts).
+      if (++fetched > limits().maxPages)
+        return Promise.reject(
+          new ResponseFormatError(
+            'GET',
+            path,
+            `the listing went on past ${limits().maxPages.toLocaleString('en-US')} pages, the most the action follows, so paging stopped; narrow the request (a filter or a time range)`
+          )
+        )
+      return this.getJsonBytes<P>(
         path,
         token === undefined ? query : { ...query, continuationToken: token }
       )
+    }
     let ahead: Promise<JsonPage<P>> | undefined = fetch(undefined)
     try {
       for (;;) {
@@ -210,18 +246,44 @@ export class PulumiCloud {
     destination: string,
     options: { gunzip?: boolean; inspector?: () => BodyInspector<R> } = {}
   ): Promise<SavedBody<R>> {
-    return withRetries(this.retry, this.debug, `GET ${path}`, async () => {
-      const response = await this.open('GET', path, query)
-      return saveBody(response, destination, {
-        ...this.bodyContext('GET', path),
-        gunzip: options.gunzip === true,
-        inspector: options.inspector?.()
-      })
-    })
+    return withRetries(
+      this.retry,
+      this.debug,
+      `GET ${path}`,
+      async () => {
+        const response = await this.open('GET', path, query)
+        return saveBody(response, destination, {
+          ...this.bodyContext('GET', path),
+          gunzip: options.gunzip === true,
+          inspector: options.inspector?.()
+        })
+      },
+      this.budget
+    )
   }
 
   dispose(): void {
     this.http.dispose()
+  }
+
+  /** When a buffered request that starts now must be done by (limits.ts). */
+  private deadline(): number {
+    return Date.now() + bufferedDeadlineMs(this.options.timeoutSeconds)
+  }
+
+  /** A buffered body: capped in size and bound by the request's deadline (limits.ts). */
+  private bufferedContext(
+    method: string,
+    path: string,
+    deadlineAt: number
+  ): {
+    method: string
+    path: string
+    timeoutSeconds: number
+    maxBytes: number
+    deadlineAt: number
+  } {
+    return { ...this.bodyContext(method, path), maxBytes: limits().maxJsonBodyBytes, deadlineAt }
   }
 
   private bodyContext(
@@ -236,7 +298,8 @@ export class PulumiCloud {
     method: string,
     path: string,
     query: Query,
-    body?: unknown
+    body?: unknown,
+    deadlineAt?: number
   ): Promise<IncomingMessage> {
     let target = this.url(path, query)
     const origin = new URL(target).origin
@@ -256,7 +319,7 @@ export class PulumiCloud {
       this.debug(
         `${method} ${redactQuery(target)} ${describeHeaders(headers)}${sameOrigin ? '' : ' (no Authorization: other origin)'}`
       )
-      const response = await this.rawRequest(method, path, target, payload, headers)
+      const response = await this.rawRequest(method, path, target, payload, headers, deadlineAt)
       const status = response.statusCode ?? 0
       if (
         REDIRECT_CODES.has(status) &&
@@ -273,7 +336,13 @@ export class PulumiCloud {
         continue
       }
       if (status >= 200 && status < 300) return response
-      throw await toApiError(method, path, response, this.options.timeoutSeconds)
+      throw await toApiError(
+        method,
+        path,
+        response,
+        this.options.timeoutSeconds,
+        deadlineAt ?? this.deadline()
+      )
     }
   }
 
@@ -282,15 +351,23 @@ export class PulumiCloud {
     path: string,
     target: string,
     payload: string | null,
-    headers: Record<string, string>
+    headers: Record<string, string>,
+    deadlineAt?: number
   ): Promise<IncomingMessage> {
     try {
-      const response = await this.http.request(method, target, payload, headers)
+      const pending = this.http.request(method, target, payload, headers)
+      const response =
+        deadlineAt === undefined
+          ? await pending
+          : await beforeDeadline(pending, deadlineAt, () =>
+              deadlineError({ method, path, timeoutSeconds: this.options.timeoutSeconds })
+            )
       // From here the body's own idle timer (body.ts) decides: the socket timeout would
       // otherwise cut a stalled body first and look like a retryable network error.
       response.message.setTimeout(0)
       return response.message
     } catch (error) {
+      if (error instanceof TimeoutError) throw error
       const message = error instanceof Error ? error.message : String(error)
       if (message.startsWith('Request timeout'))
         throw new TimeoutError(method, path, this.options.timeoutSeconds)
@@ -303,9 +380,16 @@ async function toApiError(
   method: string,
   path: string,
   response: IncomingMessage,
-  timeoutSeconds: number
+  timeoutSeconds: number,
+  deadlineAt: number
 ): Promise<PulumiApiError> {
-  const text = await readBody(response, { method, path, timeoutSeconds, limitBytes: 64 * 1024 })
+  const text = await readBody(response, {
+    method,
+    path,
+    timeoutSeconds,
+    limitBytes: 64 * 1024,
+    deadlineAt
+  })
   const requestId = headerValue(response.headers['x-pulumi-request-id'])
   const retryAfter = parseRetryAfter(headerValue(response.headers['retry-after']))
   const status = response.statusCode ?? 0
@@ -350,6 +434,36 @@ function parseJson<T>(method: string, path: string, text: string): T {
   } catch {
     const start = method === 'GET' ? ` starting ${JSON.stringify(text.slice(0, 40))}` : ''
     throw new ResponseFormatError(method, path, `not valid JSON (${text.length} bytes${start})`)
+  }
+}
+
+/**
+ * The response of `pending`, or the error of `expired()` at `deadlineAt`: headers trickled a
+ * byte at a time never trip the socket's idle timeout. A response arriving after that is
+ * thrown away.
+ */
+async function beforeDeadline<T extends { message: IncomingMessage }>(
+  pending: Promise<T>,
+  deadlineAt: number,
+  expired: () => Error
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        pending.then(
+          response => response.message.destroy(),
+          () => undefined
+        )
+        reject(expired())
+      },
+      Math.max(0, deadlineAt - Date.now())
+    )
+  })
+  try {
+    return await Promise.race([pending, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -15,6 +15,8 @@ const OPEN_ARRAY = 0x5b
 const CLOSE_ARRAY = 0x5d
 const COMMA = 0x2c
 const STACK_TYPE = 'pulumi:pulumi:Stack'
+/** JSON's insignificant whitespace: space, tab, line feed, carriage return. */
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d])
 /** The type as a whole JSON string: a child's parent URN holds `pulumi:pulumi:Stack::…`. */
 const STACK_TYPE_BYTES = Buffer.from(JSON.stringify(STACK_TYPE))
 
@@ -35,6 +37,10 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
   private resourceCount = 0
   private stackOutputs: Record<string, unknown> | undefined
   private captured: Buffer[] | undefined
+  /** Where the top-level value stands: not begun, open, or closed (the document is whole). */
+  private document: 'before' | 'open' | 'closed' = 'before'
+  /** Why the bytes are not one JSON object, once something outside it was seen. */
+  private malformed: string | undefined
 
   write(chunk: Buffer): void {
     let captureFrom = this.captured ? 0 : -1
@@ -71,12 +77,17 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
       const byte = chunk[i]
       switch (byte) {
         case QUOTE:
+          if (this.depth === 0) this.outside('a string')
           this.inString = true
           if (this.expectKey && this.depth <= 2) this.keyParts = []
           this.expectKey = false
           break
         case OPEN_OBJECT:
         case OPEN_ARRAY:
+          if (this.depth === 0) {
+            if (this.document !== 'before' || byte !== OPEN_OBJECT) this.outside('a value')
+            this.document = 'open'
+          }
           if (
             byte === OPEN_OBJECT &&
             this.depth === 3 &&
@@ -95,6 +106,11 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
         case CLOSE_OBJECT:
         case CLOSE_ARRAY:
           this.depth--
+          if (this.depth === 0) this.document = 'closed'
+          if (this.depth < 0) {
+            this.outside('a closing bracket')
+            this.depth = 0
+          }
           if (this.depth === 3 && this.captured && this.inResources()) {
             this.captured.push(chunk.subarray(captureFrom, i + 1))
             const resource =
@@ -108,18 +124,39 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
           }
           break
         case COMMA:
+          if (this.depth === 0) this.outside('a comma')
           this.expectKey = !this.arrays[this.depth - 1]
           break
+        default:
+          if (this.depth === 0 && !WHITESPACE.has(byte ?? 0)) this.outside('a value')
       }
     }
     if (this.captured && captureFrom >= 0) this.captured.push(chunk.subarray(captureFrom))
   }
 
+  /**
+   * The facts, once the bytes were exactly one whole JSON object: a body cut short (a
+   * connection closed mid-document looks like a normal end without Content-Length) throws,
+   * so it is never saved as an export.
+   */
   finish(): DeploymentFacts {
+    if (this.malformed !== undefined)
+      throw new Error(`the export is not one JSON object: ${this.malformed}`)
+    if (this.document !== 'closed' || this.inString)
+      throw new Error(
+        'the export ended before its JSON document was complete (the connection was probably cut); it was not saved, and any earlier file at the path was kept'
+      )
     return {
       resourceCount: this.resourceCount,
       stackOutputs: this.stackOutputs ?? {}
     }
+  }
+
+  private outside(what: string): void {
+    this.malformed ??=
+      this.document === 'closed'
+        ? `${what} follows the end of the document`
+        : `${what} stands where the document should start`
   }
 
   /** True while reading the elements of the top-level deployment.resources array. */

@@ -35,11 +35,12 @@ export class TimeoutError extends Error {
   constructor(
     readonly method: string,
     readonly path: string,
-    readonly seconds: number
+    readonly seconds: number,
+    /** What ran out; by default the idle time. */
+    reason = `no response for ${seconds} s`,
+    advice = 'Raise the input timeout-seconds if the service is slow, or check api-url.'
   ) {
-    super(
-      `${method} ${path} timed out: no response for ${seconds} s. Raise the input timeout-seconds if the service is slow, or check api-url.`
-    )
+    super(`${method} ${path} timed out: ${reason}. ${advice}`)
   }
 }
 

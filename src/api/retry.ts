@@ -1,4 +1,5 @@
 import { NetworkError, PulumiApiError } from './errors.js'
+import type { RetryBudget } from './limits.js'
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -53,7 +54,8 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   debug: (message: string) => void,
   label: string,
-  attempt: () => Promise<T>
+  attempt: () => Promise<T>,
+  budget?: RetryBudget
 ): Promise<T> {
   for (let failed = 0; ;) {
     try {
@@ -62,6 +64,7 @@ export async function withRetries<T>(
       failed += 1
       const delay = retryDelayMs(error, failed, policy)
       if (delay === undefined) throw failed > 1 ? gaveUp(error, failed) : error
+      if (budget !== undefined && !budget.take(delay)) throw budgetSpent(error, failed, budget)
       debug(`${label}: ${(error as Error).message}; attempt ${failed + 1} in ${delay} ms`)
       await sleep(delay)
     }
@@ -72,5 +75,12 @@ export async function withRetries<T>(
 function gaveUp(error: unknown, attempts: number): unknown {
   if (error instanceof Error)
     error.message = `${error.message} (gave up after ${attempts} attempts)`
+  return error
+}
+
+/** The last error of a request that could not be retried again: the run's budget is spent. */
+function budgetSpent(error: unknown, attempts: number, budget: RetryBudget): unknown {
+  if (error instanceof Error)
+    error.message = `${error.message} (not retried again after ${attempts} attempt(s): this run already spent its ${budget.seconds} s budget of waiting between retries)`
   return error
 }

@@ -47,6 +47,11 @@ export interface Environment {
   mask(secret: string): void
   /** Aborted when the runner cancels the job (SIGINT/SIGTERM): waits stop and clean up. */
   signal: AbortSignal
+  /** Opens a collapsible group in the job log (closing any open one first); `endGroup` closes it. */
+  startGroup(title: string): void
+  endGroup(): void
+  /** On a pull_request event, the head commit of the pull request under review. */
+  pullRequestHeadSha?: string
 }
 
 export interface CommandContext extends Environment {

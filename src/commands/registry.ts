@@ -2,6 +2,7 @@ import type { Command } from './types.js'
 import { stackCommands } from './stacks.js'
 import { updateCommands } from './updates.js'
 import { operationCommands } from './stack-operations.js'
+import { deploymentCommands } from './deployments.js'
 import { memberCommands } from './members.js'
 import { teamCommands } from './teams.js'
 import { tokenCommands } from './tokens.js'
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   ...stackCommands,
   ...updateCommands,
   ...operationCommands,
+  ...deploymentCommands,
   ...memberCommands,
   ...teamCommands,
   ...tokenCommands,

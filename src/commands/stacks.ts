@@ -1,6 +1,9 @@
-import { writeFile, mkdir } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { lstat, readFile, rm, stat } from 'node:fs/promises'
+import { relative, resolve, sep } from 'node:path'
 import { DeploymentScanner } from '../api/deployment-scanner.js'
+import { limits } from '../api/limits.js'
+import { directoryInside, fileNameSegment, pathInside, writeFileAtomic } from '../files.js'
+import { plaintexts, withoutPlaintext } from '../state-secrets.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import { PulumiApiError } from '../api/errors.js'
 import type { Stack } from '../api/types.js'
@@ -20,13 +23,104 @@ import {
 import { listStacks } from '../stack-resolution.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
-function exportPath(context: CommandContext, stack: StackRef, path: string | undefined): string {
+/** Where one stack's export goes; server names never leave the directory the user chose. */
+async function exportPath(
+  context: CommandContext,
+  stack: StackRef,
+  path: string | undefined
+): Promise<string> {
   const mode = context.stackMode
-  if (mode.kind === 'several')
-    return join(mode.directory, stack.organization, stack.project, `${stack.stack}.json`)
-  return resolve(
-    path ?? join(context.workDir, `${stack.organization}-${stack.project}-${stack.stack}.json`)
-  )
+  if (mode.kind === 'several') {
+    const directory = await directoryInside(
+      mode.directory,
+      fileNameSegment(stack.organization, 'organization'),
+      fileNameSegment(stack.project, 'project')
+    )
+    return pathInside(directory, `${fileNameSegment(stack.stack, 'stack')}.json`)
+  }
+  const fileName = `${fileNameSegment(stack.organization, 'organization')}-${fileNameSegment(stack.project, 'project')}-${fileNameSegment(stack.stack, 'stack')}.json`
+  if (path === undefined) return pathInside(await directoryInside(context.workDir), fileName)
+  // `path: backups/` (or an existing directory) means a directory: the file goes inside it.
+  if (/[\\/]$/.test(path) || (await isDirectory(path)))
+    return pathInside(await directoryInside(path), fileName)
+  return resolve(path)
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** One line of manifest.json. */
+interface ManifestEntry {
+  stack: string
+  /** Relative to the manifest's directory, with `/` separators. */
+  path: string
+  bytes: number
+  sha256: string
+  resourceCount: number
+  exportedAt: string
+  /** Set when this run failed to export the stack: the file is the earlier run's. */
+  stale?: true
+}
+
+/** The entries of the manifest an earlier run left, or none when there is no readable one. */
+async function previousManifest(file: string): Promise<ManifestEntry[]> {
+  try {
+    const info = await lstat(file)
+    if (!info.isFile() || info.size > limits().maxJsonBodyBytes) return []
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { stacks?: unknown }
+    if (!Array.isArray(parsed.stacks)) return []
+    return parsed.stacks.filter(
+      (entry): entry is ManifestEntry =>
+        typeof entry === 'object' &&
+        entry !== null &&
+        typeof (entry as ManifestEntry).stack === 'string' &&
+        typeof (entry as ManifestEntry).path === 'string'
+    )
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Makes the directory hold exactly what the new manifest lists: the files an earlier
+ * manifest listed for stacks this run no longer exports are removed; a stack this run tried
+ * and failed keeps its earlier file, listed as stale. Only regular `.json` files inside the
+ * directory are ever removed.
+ */
+async function settleDirectory(
+  directory: string,
+  previous: ManifestEntry[],
+  written: ManifestEntry[],
+  unfinished: Set<string>,
+  warning: (message: string) => void
+): Promise<ManifestEntry[]> {
+  const current = new Set(written.map(entry => entry.path))
+  const kept: ManifestEntry[] = []
+  for (const entry of previous) {
+    if (current.has(entry.path) || !entry.path.endsWith('.json')) continue
+    let file: string
+    try {
+      file = pathInside(directory, ...entry.path.split('/'))
+    } catch {
+      continue
+    }
+    const info = await lstat(file).catch(() => undefined)
+    if (info === undefined || !info.isFile()) continue
+    if (unfinished.has(entry.stack)) {
+      kept.push({ ...entry, stale: true })
+      continue
+    }
+    await rm(file, { force: true })
+    warning(
+      `Removed ${entry.path}: the earlier export of ${entry.stack}, which this run no longer exports.`
+    )
+  }
+  return [...written, ...kept]
 }
 
 const exportStack = defineCommand({
@@ -43,16 +137,20 @@ const exportStack = defineCommand({
     bytes: 'Size of the export in bytes.',
     sha256: 'SHA-256 of the exported file.',
     'resource-count': 'Number of resources in the state.',
-    'stack-outputs': "The stack's outputs as JSON (secrets stay ciphertext)."
+    'stack-outputs':
+      'The stack\'s outputs as JSON (secrets stay ciphertext; a plaintext secret becomes "[secret]").'
   },
   async run(context, { stack, version, path }) {
-    const destination = exportPath(context, stack, path)
+    const destination = await exportPath(context, stack, path)
     const apiPath =
       version === undefined ? stackPath(stack, 'export') : stackPath(stack, 'export', version)
     const saved = await context.api.download(apiPath, {}, destination, {
       inspector: () => new DeploymentScanner()
     })
     const facts = saved.inspected ?? { resourceCount: 0, stackOutputs: {} }
+    // A plaintext secret in the state (a hostile or misconfigured service) is masked in the
+    // log and redacted everywhere else, and never copied out of the export file.
+    for (const secret of plaintexts(facts.stackOutputs)) context.mask(secret)
     const record: ExportRecord = {
       stack: stackName(stack),
       path: saved.path,
@@ -69,28 +167,37 @@ const exportStack = defineCommand({
         bytes: saved.bytes,
         sha256: saved.sha256,
         'resource-count': facts.resourceCount,
-        'stack-outputs': JSON.stringify(facts.stackOutputs)
+        'stack-outputs': JSON.stringify(withoutPlaintext(facts.stackOutputs))
       },
       summary: renderExports([record], facts.stackOutputs)
     }
   },
-  async combine(context, outcomes) {
+  async combine(context, outcomes, _inputs, unfinished) {
     // combine runs only for several stacks; the directory was decided with the inputs.
     if (context.stackMode.kind !== 'several') throw new Error('combine ran for a single stack')
-    const { directory } = context.stackMode
+    const directory = await directoryInside(context.stackMode.directory)
     const records = outcomes.map(({ outcome }) => outcome.result as ExportRecord)
+    const manifestFile = pathInside(directory, 'manifest.json')
+    const written: ManifestEntry[] = records.map(record => ({
+      stack: record.stack,
+      path: relative(directory, record.path).split(sep).join('/'),
+      bytes: record.bytes,
+      sha256: record.sha256,
+      resourceCount: record.resourceCount,
+      exportedAt: record.exportedAt
+    }))
     const manifest = {
-      stacks: records.map(record => ({
-        stack: record.stack,
-        path: `${record.stack}.json`,
-        bytes: record.bytes,
-        sha256: record.sha256,
-        resourceCount: record.resourceCount,
-        exportedAt: record.exportedAt
-      }))
+      stacks: await settleDirectory(
+        directory,
+        await previousManifest(manifestFile),
+        written,
+        new Set(unfinished.map(stackName)),
+        message => {
+          context.warning(message)
+        }
+      )
     }
-    await mkdir(directory, { recursive: true })
-    await writeFile(join(directory, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+    await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`)
     return {
       result: manifest,
       outputs: {

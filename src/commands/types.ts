@@ -30,6 +30,11 @@ export interface CommandOutcome {
    * `result` to the result file.
    */
   resultFile?: string
+  /**
+   * Set when the command ran but its outcome fails the step (a failed deployment): outputs,
+   * summary and comment are still published, then the step fails with this message.
+   */
+  failure?: string
 }
 
 /** A command's inputs: `stack` arrives resolved to one stack. */
@@ -53,11 +58,15 @@ export interface CommandSpec<R extends InputKey, O extends InputKey> {
   /** Outputs besides `result` and `result-file`, with their descriptions. */
   outputs: Record<string, string>
   run(context: CommandContext, inputs: CommandInputs<R, O>): Promise<CommandOutcome>
-  /** Joins the outcomes of a multi-stack run; the default lists them one after another. */
+  /**
+   * Joins the outcomes of a multi-stack run; the default lists them one after another.
+   * `unfinished`: the stacks that failed or that fail-fast skipped.
+   */
   combine?(
     context: CommandContext,
     outcomes: StackOutcome[],
-    inputs: CommandInputs<never, R | O>
+    inputs: CommandInputs<never, R | O>,
+    unfinished: StackRef[]
   ): Promise<CommandOutcome> | CommandOutcome
 }
 
@@ -78,7 +87,8 @@ export interface Command extends Omit<
   combine?(
     context: CommandContext,
     outcomes: StackOutcome[],
-    inputs: AnyInputs
+    inputs: AnyInputs,
+    unfinished: StackRef[]
   ): Promise<CommandOutcome> | CommandOutcome
 }
 

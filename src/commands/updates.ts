@@ -1,5 +1,7 @@
 import type { JsonPage } from '../api/client.js'
+import { ResponseFormatError } from '../api/errors.js'
 import { arrayItemsBytes } from '../api/json-items.js'
+import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import type {
   EngineEvent,
@@ -65,7 +67,13 @@ export async function readEvents(
   }
   const seen = new Set<string>()
   let token: string | undefined
-  for (;;) {
+  for (let pages = 1; ; pages++) {
+    if (pages > limits().maxPages)
+      throw new ResponseFormatError(
+        'GET',
+        path,
+        `the events went on past ${limits().maxPages} pages`
+      )
     const page = await api.getJsonBytes<UpdateEventsResponse>(
       path,
       token === undefined ? {} : { continuationToken: token }

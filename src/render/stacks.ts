@@ -1,5 +1,6 @@
 import { cell, code, heading, link, table } from './escape.js'
 import { formatBytes, formatTime } from './markdown.js'
+import { secretsHidden } from '../state-secrets.js'
 
 export interface ExportRecord {
   stack: string
@@ -18,12 +19,10 @@ export interface TagChange {
   action: 'created' | 'updated' | 'unchanged'
 }
 
-const SECRET_SIGNATURE = '4dabf18193072939515e22adb298388d'
-
-/** Secret outputs are shown as such, never as their ciphertext. */
+/** Secrets show as `[secret]` at any depth, never as their ciphertext or plaintext. */
 function outputValue(value: unknown): string {
-  if (typeof value === 'object' && value !== null && SECRET_SIGNATURE in value) return '[secret]'
-  return typeof value === 'string' ? value : JSON.stringify(value)
+  const shown = secretsHidden(value)
+  return typeof shown === 'string' ? shown : JSON.stringify(shown)
 }
 
 export function renderExports(

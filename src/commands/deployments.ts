@@ -1,0 +1,303 @@
+import { stackName, stackPath, type StackRef } from '../api/paths.js'
+import type { ResourceChanges } from '../api/types.js'
+import {
+  Backoff,
+  CancelledError,
+  DEFAULT_TIMEOUT_MINUTES,
+  Deadline,
+  WaitTimeoutError,
+  pause
+} from '../poll.js'
+import { renderDeployment, type DeploymentReport } from '../render/deployments.js'
+import type { CommandContext } from './context.js'
+import { defineCommand, type Command } from './types.js'
+import { summariseUpdate } from './updates.js'
+
+/** Deployment (job) statuses after which nothing more happens. */
+const FINAL_STATUSES = new Set(['succeeded', 'failed', 'skipped'])
+/** How many of the last log lines a failure message quotes. */
+const LAST_LINES = 20
+/** Log pages read after the deployment ended, at most (the rest is in the console). */
+const MAX_DRAIN_PAGES = 200
+
+interface CreateDeploymentResponse {
+  id: string
+  consoleUrl: string
+  version: number
+}
+
+interface DeploymentResponse {
+  id?: string
+  status?: string
+  version?: number
+}
+
+interface DeploymentLogs {
+  lines?: { header?: string; timestamp?: string; line?: string }[]
+  nextToken?: string
+}
+
+interface DeploymentUpdate {
+  updateID?: string
+  version?: number
+  info?: { kind?: string; result?: string; resourceChanges?: ResourceChanges }
+}
+
+function deploymentPath(stack: StackRef, id: string, ...rest: string[]): string {
+  return stackPath(stack, 'deployments', id, ...rest)
+}
+
+/** The request body: the operation, the settings to inherit, then the inputs' overrides. */
+export function deploymentRequest(inputs: {
+  operation: string
+  inheritSettings?: boolean
+  gitRef?: string
+  gitCommit?: string
+  environmentVariables?: Record<string, string>
+}): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    operation: inputs.operation,
+    inheritSettings: inputs.inheritSettings ?? true
+  }
+  if (inputs.gitCommit !== undefined) body.sourceContext = { git: { commit: inputs.gitCommit } }
+  else if (inputs.gitRef !== undefined) body.sourceContext = { git: { branch: inputs.gitRef } }
+  if (inputs.environmentVariables !== undefined) {
+    // Sent as SecretValues: the service stores them encrypted and never shows them again.
+    body.operationContext = {
+      environmentVariables: Object.fromEntries(
+        Object.entries(inputs.environmentVariables).map(([name, value]) => [
+          name,
+          { secret: value }
+        ])
+      )
+    }
+  }
+  return body
+}
+
+/** Streams the log into the job log, one group per deployment step, keeping the last lines. */
+class LogFollower {
+  private token: string | undefined
+  private group = false
+  readonly last: string[] = []
+  /** True once the service said there is nothing more (no nextToken). */
+  done = false
+
+  constructor(
+    private readonly context: CommandContext,
+    private readonly path: string
+  ) {}
+
+  /** Reads one page; returns how many lines it brought. */
+  async page(): Promise<number> {
+    const page = await this.context.api.getJson<DeploymentLogs>(
+      this.path,
+      this.token === undefined ? {} : { continuationToken: this.token }
+    )
+    const lines = Array.isArray(page.lines) ? page.lines : []
+    for (const entry of lines) {
+      if (typeof entry.header === 'string' && entry.header !== '') {
+        this.close()
+        this.context.startGroup(entry.header)
+        this.group = true
+      }
+      // A line may hold several; each is its own log line (made inert by the runner side).
+      for (const line of (typeof entry.line === 'string' ? entry.line : '').split(/\r?\n/)) {
+        this.context.info(line)
+        this.last.push(line)
+        if (this.last.length > LAST_LINES) this.last.shift()
+      }
+    }
+    const next = page.nextToken
+    if (typeof next !== 'string' || next === '') this.done = true
+    else this.token = next
+    return lines.length
+  }
+
+  close(): void {
+    if (this.group) this.context.endGroup()
+    this.group = false
+  }
+}
+
+async function readStatus(context: CommandContext, stack: StackRef, id: string): Promise<string> {
+  const found = await context.api.getJson<DeploymentResponse>(deploymentPath(stack, id))
+  if (typeof found.status !== 'string')
+    throw new Error(`The deployment ${id} has no status; is api-url Pulumi Cloud?`)
+  return found.status
+}
+
+/**
+ * Follows a deployment to its end: its status, and its log page by page into the job log.
+ * The deadline or a cancelled job cancel the deployment (POST …/cancel, once) and fail.
+ */
+async function follow(
+  context: CommandContext,
+  stack: StackRef,
+  id: string,
+  deadline: Deadline
+): Promise<{ status: string; last: string[] }> {
+  const logs = new LogFollower(context, deploymentPath(stack, id, 'logs'))
+  const backoff = new Backoff()
+  try {
+    for (;;) {
+      const status = await readStatus(context, stack, id)
+      if (FINAL_STATUSES.has(status)) {
+        for (let pages = 0; !logs.done && pages < MAX_DRAIN_PAGES; pages++)
+          if ((await logs.page()) === 0 && pages > 0) break
+        return { status, last: logs.last }
+      }
+      const lines = await logs.page()
+      if (lines > 0) backoff.reset()
+      if (deadline.expired()) {
+        await cancelDeployment(context, stack, id)
+        throw new WaitTimeoutError(
+          `The deployment ${id} on ${stackName(stack)} did not end within ${deadline.describe()} (timeout-minutes) and was cancelled.${lastLines(logs.last)}`
+        )
+      }
+      await pause(backoff.next(), context.signal, deadline)
+    }
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      await cancelDeployment(context, stack, id)
+      throw new CancelledError(
+        `${error.message} The deployment ${id} on ${stackName(stack)} was cancelled with it.${lastLines(logs.last)}`
+      )
+    }
+    throw error
+  } finally {
+    logs.close()
+  }
+}
+
+async function cancelDeployment(
+  context: CommandContext,
+  stack: StackRef,
+  id: string
+): Promise<void> {
+  context.warning(`Cancelling the deployment ${id} on ${stackName(stack)}.`)
+  await context.write('POST', deploymentPath(stack, id, 'cancel'))
+}
+
+function lastLines(lines: string[]): string {
+  return lines.length === 0 ? '' : `\nLast log lines:\n${lines.join('\n')}`
+}
+
+function count(changes: ResourceChanges | undefined, key: string): number {
+  const value = changes?.[key]
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0
+}
+
+const runDeployment = defineCommand({
+  name: 'run-deployment',
+  area: 'operations',
+  description:
+    'Run a Pulumi Deployments operation (preview, update, refresh, destroy, detect-drift) on a stack, stream its log into the job log, and render its update like get-update. A failed or cancelled deployment fails the step; a timeout or a cancelled job cancels it.',
+  required: ['stack', 'operation'],
+  optional: [
+    'inheritSettings',
+    'gitRef',
+    'gitCommit',
+    'environmentVariables',
+    'wait',
+    'timeoutMinutes',
+    'waitIfBusy'
+  ],
+  mutates: true,
+  comments: true,
+  outputs: {
+    'deployment-id': 'ID of the deployment.',
+    status:
+      "The deployment's final status (succeeded, failed, skipped), or its status when wait is false.",
+    'update-id': 'ID of the update the deployment ran.',
+    'console-url': 'Pulumi console page of the deployment.',
+    creates: 'Resources created (or to create, for a preview).',
+    updates: 'Resources updated.',
+    deletes: 'Resources deleted.',
+    replaces: 'Resources replaced.'
+  },
+  async run(context, inputs) {
+    const { stack } = inputs
+    if (inputs.gitRef !== undefined && inputs.gitCommit !== undefined)
+      throw new Error("Input 'git-ref': give git-ref or git-commit, not both.")
+    const gitCommit =
+      inputs.gitCommit ?? (inputs.gitRef === undefined ? context.pullRequestHeadSha : undefined)
+    const body = deploymentRequest({ ...inputs, ...(gitCommit === undefined ? {} : { gitCommit }) })
+    const written = await context.writeJson<CreateDeploymentResponse>(
+      'POST',
+      stackPath(stack, 'deployments'),
+      body
+    )
+    const base: DeploymentReport = {
+      stack: stackName(stack),
+      operation: inputs.operation,
+      status: 'planned',
+      ...(gitCommit === undefined ? {} : { commit: gitCommit }),
+      ...(inputs.gitRef === undefined ? {} : { ref: inputs.gitRef })
+    }
+    if (!written.sent) return { result: base, summary: renderDeployment(base) }
+    const created = written.response
+    if (typeof created.id !== 'string' || created.id === '')
+      throw new Error('The service accepted the deployment but returned no ID; check Pulumi Cloud.')
+    const consoleUrl = typeof created.consoleUrl === 'string' ? created.consoleUrl : ''
+    context.info(`Deployment ${created.id} of ${stackName(stack)} queued: ${consoleUrl}`)
+    const outputs: Record<string, string | number> = {
+      'deployment-id': created.id,
+      'console-url': consoleUrl
+    }
+    if (inputs.wait === false) {
+      const status = await readStatus(context, stack, created.id)
+      const report = { ...base, id: created.id, consoleUrl, status }
+      return {
+        result: report,
+        outputs: { ...outputs, status },
+        summary: renderDeployment(report)
+      }
+    }
+    const deadline = new Deadline(inputs.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
+    const { status, last } = await follow(context, stack, created.id, deadline)
+    const updates = await context.api.getJson<DeploymentUpdate[]>(
+      deploymentPath(stack, created.id, 'updates')
+    )
+    const update = (Array.isArray(updates) ? updates : []).findLast(
+      candidate => typeof candidate.updateID === 'string'
+    )
+    const report: DeploymentReport = { ...base, id: created.id, consoleUrl, status }
+    let summary = ''
+    let comment: { stack: string; body: string }[] = []
+    let changes: ResourceChanges | undefined
+    if (update?.updateID !== undefined) {
+      const summarised = await summariseUpdate(context, stack, {
+        updateId: update.updateID,
+        status: update.info?.result ?? status,
+        finished: true,
+        ...(typeof update.info?.kind === 'string' ? { kind: update.info.kind } : {}),
+        ...(typeof update.version === 'number' ? { version: update.version } : {})
+      })
+      report.updateId = update.updateID
+      changes = summarised.result.resourceChanges as ResourceChanges | undefined
+      summary = summarised.summary
+      comment = [summarised.comment]
+    }
+    const counts = {
+      creates: count(changes, 'create'),
+      updates: count(changes, 'update'),
+      deletes: count(changes, 'delete'),
+      replaces: count(changes, 'replace')
+    }
+    const failed = status !== 'succeeded'
+    return {
+      result: { ...report, ...counts },
+      outputs: { ...outputs, status, 'update-id': report.updateId ?? '', ...counts },
+      summary: `${renderDeployment(report)}\n${summary}`,
+      comment,
+      ...(failed
+        ? {
+            failure: `The deployment ${created.id} on ${stackName(stack)} ended ${status}: ${consoleUrl}${lastLines(last)}`
+          }
+        : {})
+    }
+  }
+})
+
+export const deploymentCommands: Command[] = [runDeployment]
