@@ -2,7 +2,20 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/out/', '.tmp/', 'vendor/'] },
+  {
+    // bench/floors and the static server are deliberately plain JavaScript (no loader, no
+    // build): the minimal clients and the server the bench measures against.
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'bench/out/',
+      '.tmp/',
+      'vendor/',
+      'bench/floors/',
+      'bench/static-server.mjs'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

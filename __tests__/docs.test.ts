@@ -52,6 +52,11 @@ describe('action.yml, README and the registry agree', () => {
     }
   })
 
+  it('no input a command requires has a default, so an empty value means "not set"', () => {
+    for (const command of COMMANDS)
+      for (const key of command.required) expect(COMMAND_INPUTS[key].default).toBeUndefined()
+  })
+
   it('the User-Agent version matches package.json', async () => {
     const pkg = JSON.parse(await read('package.json')) as { version: string }
     expect(ACTION_VERSION).toBe(pkg.version)

@@ -2,8 +2,6 @@
  * The event model on one fixture per real shape of engine event streams (__tests__/fixtures/
  * events/, written for these tests after the shapes the CLI and the engine produce).
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { EngineEvent } from '../src/api/types.js'
 import {
   countDifferences,
@@ -14,13 +12,7 @@ import {
   parseKind,
   type UpdateModel
 } from '../src/events/model.js'
-import { ROOT } from './support/action.js'
-
-export function fixture(name: string): EngineEvent[] {
-  return JSON.parse(
-    readFileSync(join(ROOT, '__tests__', 'fixtures', 'events', `${name}.json`), 'utf8')
-  ) as EngineEvent[]
-}
+import { fixture } from './support/events.js'
 
 /** As the service serves a CLI-captured stream: `type` added, `sequence` dropped. */
 function served(events: EngineEvent[]): EngineEvent[] {

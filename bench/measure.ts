@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { machineBusyMs, processCpuMs, selfCpuMs } from './load.js'
 
 export const GNU_TIME = '/usr/bin/time'
 
@@ -19,6 +20,13 @@ export interface Sample {
   wallMs: number
   /** Peak resident set in KiB, undefined when it could not be read. */
   maxRssKb: number | undefined
+  /** CPU time (user + system) of the command, from GNU time; undefined without it. */
+  cpuMs: number | undefined
+  /**
+   * CPU time other processes used meanwhile (all CPUs busy, minus the command, the bench's
+   * server and the bench itself): well above zero means the run was disturbed.
+   */
+  otherCpuMs: number | undefined
   exitCode: number
   stdout: string
   stderr: string
@@ -62,10 +70,25 @@ export async function finish(): Promise<void> {
   if (scratch) await rm(scratch, { recursive: true, force: true })
 }
 
-export async function measure(run: Run): Promise<Sample> {
+/** Runs one command; `serverPid` is the bench's server, whose CPU time is not "other" load. */
+export async function measure(run: Run, serverPid?: number): Promise<Sample> {
   if (rssMethod === undefined) throw new Error('calibrate() first')
+  const busyBefore = machineBusyMs()
+  const serverBefore = processCpuMs(serverPid)
+  const selfBefore = selfCpuMs()
   const sample = await raw(run.argv, rssMethod, run.env, run.cwd)
-  return { ...sample, wallMs: Math.max(0, sample.wallMs - wrapperOverheadMs) }
+  const busy = delta(busyBefore, machineBusyMs())
+  const server = delta(serverBefore, processCpuMs(serverPid)) ?? 0
+  const self = selfCpuMs() - selfBefore
+  const otherCpuMs =
+    busy === undefined || sample.cpuMs === undefined
+      ? undefined
+      : Math.max(0, busy - sample.cpuMs - server - self)
+  return { ...sample, otherCpuMs, wallMs: Math.max(0, sample.wallMs - wrapperOverheadMs) }
+}
+
+function delta(before: number | undefined, after: number | undefined): number | undefined {
+  return before === undefined || after === undefined ? undefined : after - before
 }
 
 async function raw(
@@ -73,9 +96,9 @@ async function raw(
   method: 'gnu-time' | 'proc-poll' | 'none',
   env: NodeJS.ProcessEnv = process.env,
   cwd?: string
-): Promise<Sample> {
+): Promise<Omit<Sample, 'otherCpuMs'>> {
   const timeFile = join(scratch ?? tmpdir(), `time-${process.pid}.txt`)
-  const full = method === 'gnu-time' ? [GNU_TIME, '-f', '%M', '-o', timeFile, ...argv] : argv
+  const full = method === 'gnu-time' ? [GNU_TIME, '-f', '%M %U %S', '-o', timeFile, ...argv] : argv
   const [file, ...args] = full as [string, ...string[]]
   const started = process.hrtime.bigint()
   const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -109,13 +132,15 @@ async function raw(
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6
   if (poll) clearInterval(poll)
   let maxRssKb = polledKb
+  let cpuMs: number | undefined
   if (method === 'gnu-time') {
     const text = await readFile(timeFile, 'utf8').catch(() => '')
     // GNU time prints "Command exited with non-zero status N" before the format line.
-    const last = text.trim().split('\n').pop() ?? ''
-    maxRssKb = /^\d+$/.test(last) ? Number(last) : undefined
+    const last = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(text.trim().split('\n').pop() ?? '')
+    maxRssKb = last ? Number(last[1]) : undefined
+    cpuMs = last ? (Number(last[2]) + Number(last[3])) * 1000 : undefined
   }
-  return { wallMs, maxRssKb, exitCode, stdout, stderr }
+  return { wallMs, maxRssKb, cpuMs, exitCode, stdout, stderr }
 }
 
 export function median(values: number[]): number {

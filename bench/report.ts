@@ -1,7 +1,7 @@
-/** Turns the measured samples into bench/results.md. */
+/** Turns the measured samples into bench/results.md and the README's performance table. */
 import { execFileSync } from 'node:child_process'
 import { cpus, release, totalmem } from 'node:os'
-import type { Bench, Contender, Extras } from './scenarios.js'
+import type { Bench, Contender, Extras, Role } from './scenarios.js'
 import { max, median, rssMethodName, wrapperOverhead, type Sample } from './measure.js'
 
 export interface ContenderResult {
@@ -21,6 +21,9 @@ export interface TargetCheck {
   met: boolean | undefined
 }
 
+/** Other processes' CPU above this share of one core during a run flags it as disturbed. */
+export const DISTURBED_CORES = 0.15
+
 function version(argv: [string, ...string[]]): string {
   try {
     const [file, ...args] = argv
@@ -30,28 +33,19 @@ function version(argv: [string, ...string[]]): string {
   }
 }
 
-export function machine(jqFallback: boolean): string[] {
+export function machine(nodes: string[]): string[] {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
-  const lines = [
+  return [
     `- Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
     `- Machine: ${cpus().length} CPU(s) (\`nproc\`), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${release()}`,
-    `- Node ${process.version}; ${version(['curl', '--version'])}; jq: ${version(['jq', '--version'])}`,
+    `- Runtimes: ${nodes.join(', ')}; ${version(['curl', '--version']).split(' ').slice(0, 2).join(' ')}`,
     `- Peak RSS: ${rssMethodName()}; the wrapper's own ${wrapperOverhead().toFixed(1)} ms (median) is subtracted from every wall time.`,
-    '- The emulator runs in the bench process on 127.0.0.1, so client and server share the same cores (same for every contender).'
+    '- Server: bench/static-server.mjs in its own process on 127.0.0.1, replaying bodies built beforehand (bench/fixtures.ts) from memory; every contender writes a fresh output file.'
   ]
-  if (jqFallback)
-    lines.push(
-      '- **jq is not installed**: the loops used a Node stand-in (JQ_FALLBACK in bench/scenarios.ts that starts slower than jq), so the loop times are pessimistic for curl+jq.'
-    )
-  return lines
 }
 
 export const ms = (value: number): string =>
-  value >= 10_000
-    ? `${(value / 1000).toFixed(1)} s`
-    : value >= 1000
-      ? `${(value / 1000).toFixed(2)} s`
-      : `${value.toFixed(1)} ms`
+  Number.isFinite(value) ? `${Math.round(value).toLocaleString('en')} ms` : '?'
 export const mib = (kb: number | undefined): string =>
   kb === undefined ? '?' : `${(kb / 1024).toFixed(1)} MiB`
 
@@ -63,32 +57,76 @@ export function peakRss(result: ContenderResult): number | undefined {
   return max(result.samples.map(s => s.maxRssKb))
 }
 
-export function benchTable(result: BenchResult): string {
+/** Other processes' average CPU (in cores) during this contender's runs. */
+export function otherLoad(result: ContenderResult): number | undefined {
+  const known = result.samples.filter(s => s.otherCpuMs !== undefined)
+  if (known.length === 0) return undefined
+  const other = known.reduce((sum, s) => sum + (s.otherCpuMs ?? 0), 0)
+  const wall = known.reduce((sum, s) => sum + s.wallMs, 0)
+  return wall > 0 ? other / wall : undefined
+}
+
+export function disturbed(results: BenchResult[]): boolean {
+  return results.some(b => b.results.some(r => (otherLoad(r) ?? 0) > DISTURBED_CORES))
+}
+
+/** The contender of `role` on `runtime` (curl has none). */
+export function find(
+  result: BenchResult | undefined,
+  role: Role,
+  runtime?: string
+): ContenderResult | undefined {
+  return result?.results.find(
+    r =>
+      r.contender.role === role &&
+      (runtime === undefined ||
+        r.contender.runtime === undefined ||
+        r.contender.runtime.label === runtime)
+  )
+}
+
+export function ratio(
+  a: ContenderResult | undefined,
+  b: ContenderResult | undefined
+): number | undefined {
+  return a && b ? wallMedian(a) / wallMedian(b) : undefined
+}
+
+export const times = (value: number | undefined): string =>
+  value === undefined ? '?' : `${value.toFixed(2)}×`
+
+export function benchTable(result: BenchResult, runtimes: string[]): string {
   const rows = result.results.map(r => {
     const walls = r.samples.map(s => s.wallMs)
+    const load = otherLoad(r)
     return [
       r.contender.label,
       ms(wallMedian(r)),
       `${ms(Math.min(...walls))} – ${ms(Math.max(...walls))}`,
       mib(peakRss(r)),
-      String(r.extras.requests ?? ''),
+      load === undefined ? '?' : `${load.toFixed(2)}${load > DISTURBED_CORES ? ' ⚠' : ''}`,
       r.extras.items === undefined ? '' : r.extras.items.toLocaleString('en'),
       r.extras.summaryBytes === undefined ? '' : `${r.extras.summaryBytes.toLocaleString('en')} B`
     ]
   })
-  const action = result.results.find(r => r.contender.role === 'action')
-  const others = result.results.filter(r => r.contender.role !== 'action')
-  const ratios = action
-    ? others.map(
-        o => `**action / ${o.contender.role}: ${(wallMedian(action) / wallMedian(o)).toFixed(2)}×**`
-      )
-    : []
+  const ratios: string[] = []
+  for (const runtime of runtimes) {
+    const action = find(result, 'action', runtime)
+    if (!action) continue
+    for (const role of ['floor', 'curl-compressed', 'curl'] as const) {
+      const other = find(result, role, runtime)
+      if (other)
+        ratios.push(
+          `${runtime}: action / ${other.contender.label.replace(/ \(.*$/, '')} **${times(ratio(action, other))}**`
+        )
+    }
+  }
   return [
     `### ${result.bench.title}`,
     '',
     `${result.bench.rounds} rounds, contenders alternating (order rotated each round) after one untimed warm-up run each.`,
     '',
-    '| Contender | Median wall | Range | Peak RSS | Requests | Items | Step summary |',
+    '| Contender | Median wall | Range | Peak RSS | Other load (cores) | Items | Step summary |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(row => `| ${row.join(' | ')} |`),
     '',
@@ -99,11 +137,11 @@ export function benchTable(result: BenchResult): string {
 
 export function targetTable(checks: TargetCheck[]): string {
   return [
-    '| Target (issue 7) | Measured | |',
+    '| Target (issue 14, Node 24) | Measured | |',
     '| --- | --- | --- |',
     ...checks.map(
       c =>
-        `| ${c.target} | ${c.measured} | ${c.met === undefined ? 'n/a' : c.met ? '✅ met' : '❌ missed'} |`
+        `| ${c.target} | ${c.measured} | ${c.met === undefined ? 'reported' : c.met ? '✅ met' : '❌ missed'} |`
     ),
     ''
   ].join('\n')

@@ -1,35 +1,29 @@
 /**
- * The five comparisons of issue 7. Each contender prepares one run (a command line and its
- * environment) and checks afterwards that the run really did the whole job, so that a
- * failing command can never show up as a fast one.
+ * What `npm run bench` compares. Every contender prepares one run (a command line, its
+ * environment and a fresh output directory) and checks afterwards that the run really did
+ * the whole job, so that a failing command can never show up as a fast one. The server is
+ * the static server process (bench/static-server.mjs): bodies built beforehand, no work per
+ * request, the same bytes for everyone.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { createReadStream, existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { RunningEmulator } from '../emulator/index.js'
 import { BIG_UPDATE_ID } from '../emulator/index.js'
 import { actionEnv, cleanEnv } from './action.js'
+import { BIG_STACK, ORG, SMALL_STACK, type Fixtures } from './fixtures.js'
 import type { Run, Sample } from './measure.js'
+import type { Runtime } from './runtimes.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const DIST = join(ROOT, 'dist', 'index.js')
-const LOOPS = join(ROOT, 'bench', 'loops')
-
-export const GENERATE = {
-  stacks: 10_000,
-  auditEvents: 100_000,
-  stateBytes: 200_000_000,
-  updateEvents: 50_000
-}
-export const BIG_STACK = 'acme/big/state'
-export const SMALL_STACK = 'acme/website/prod'
+const FLOORS = join(ROOT, 'bench', 'floors')
+const TOKEN = 'pul-bench'
 
 /** What a run produced besides its time, shown in the report. */
 export interface Extras {
-  requests?: number
   summaryBytes?: number
   items?: number
   bytes?: number
@@ -42,11 +36,13 @@ export interface Prepared {
   cleanup(): Promise<void>
 }
 
+export type Role = 'action' | 'floor' | 'curl' | 'curl-compressed'
+
 export interface Contender {
   label: string
-  role: 'action' | 'curl' | 'floor'
-  /** false for the slow shell loops: thousands of short processes gain nothing from a warm-up. */
-  warmUp?: boolean
+  role: Role
+  /** The runtime, for Node contenders (the action and the floors). */
+  runtime?: Runtime
   prepare(): Promise<Prepared>
 }
 
@@ -57,45 +53,12 @@ export interface Bench {
   contenders: Contender[]
 }
 
-/**
- * Stand-in for jq when it is not installed, used ONLY by the bench loops and reported as such
- * in bench/results.md: it understands exactly the filters the loops use. Written to a temp
- * file on demand (`npm run bench` installs nothing).
- */
-const JQ_FALLBACK = `// Stand-in for jq when it is not installed, used ONLY by the bench loops and reported as
-// such in bench/results.md: it understands exactly the filters the loops use.
-import { readFileSync } from 'node:fs'
-
-const args = process.argv.slice(2)
-const filter = args.find(a => !a.startsWith('-')) ?? '.'
-const page = JSON.parse(readFileSync(0, 'utf8'))
-let match
-if ((match = /^\\.(\\w+)\\[\\]$/.exec(filter))) {
-  let out = ''
-  for (const item of page[match[1]] ?? []) out += JSON.stringify(item) + '\\n'
-  process.stdout.write(out)
-} else if ((match = /^\\.(\\w+) \\/\\/ empty$/.exec(filter))) {
-  const value = page[match[1]]
-  if (value !== undefined && value !== null && value !== '') process.stdout.write(\`\${value}\\n\`)
-} else if (filter.startsWith('.stacks[] | ')) {
-  let out = ''
-  for (const s of page.stacks ?? []) out += \`\${s.orgName}/\${s.projectName}/\${s.stackName}\\n\`
-  process.stdout.write(out)
-} else {
-  process.stderr.write(\`jq-fallback: unsupported filter \${filter}\\n\`)
-  process.exit(2)
-}
-`
-
-export function jqCommand(): { jq: string; fallback: boolean } {
-  try {
-    execFileSync('jq', ['--version'], { stdio: 'ignore' })
-    return { jq: 'jq', fallback: false }
-  } catch {
-    const file = join(tmpdir(), `pca-bench-jq-fallback-${process.pid}.mjs`)
-    writeFileSync(file, JQ_FALLBACK)
-    return { jq: `${process.execPath} ${file}`, fallback: true }
-  }
+export interface Servers {
+  /** Full speed, never compressed. */
+  plain: string
+  /** Throttled to `rate` bytes a second, gzip when asked. */
+  link: string
+  rate: number
 }
 
 function failed(label: string, sample: Sample, why: string): Error {
@@ -104,37 +67,36 @@ function failed(label: string, sample: Sample, why: string): Error {
   )
 }
 
-async function lineCount(file: string): Promise<number> {
-  const text = await readFile(file, 'utf8')
-  let lines = 0
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++
-  return lines
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
 }
 
-/** `node dist/index.js` with the given inputs; `expect` checks the outputs it set. */
+/** `dist/index.js` on `runtime` with the given inputs; `expect` checks the outputs it set. */
 function action(
-  emulator: RunningEmulator,
+  runtime: Runtime,
+  api: string,
   label: string,
-  inputs: Record<string, string> | ((runnerTemp: string) => Record<string, string>),
+  inputs: (runnerTemp: string) => Record<string, string>,
   expect: (outputs: Record<string, string>, runnerTemp: string) => Promise<Extras> | Extras
 ): Contender {
   return {
-    label,
+    label: `action (${runtime.label}): ${label}`,
     role: 'action',
+    runtime,
     async prepare() {
       const env = await actionEnv(runnerTemp => ({
-        'api-url': emulator.url,
-        'access-token': emulator.token,
-        ...(typeof inputs === 'function' ? inputs(runnerTemp) : inputs)
+        'api-url': api,
+        'access-token': TOKEN,
+        ...inputs(runnerTemp)
       }))
-      emulator.resetStats()
       return {
-        run: { argv: [process.execPath, DIST], env: env.env, cwd: env.runnerTemp },
+        run: { argv: [runtime.path, DIST], env: env.env, cwd: env.runnerTemp },
         async check(sample) {
-          const requests = emulator.requests.length
           if (sample.exitCode !== 0) throw failed(label, sample, 'the action failed')
           const extras = await expect(await env.outputs(), env.runnerTemp)
-          return { ...extras, requests, summaryBytes: await env.summaryBytes() }
+          return { ...extras, summaryBytes: await env.summaryBytes() }
         },
         cleanup: () => env.dispose()
       }
@@ -142,38 +104,26 @@ function action(
   }
 }
 
-/** A shell command (curl, a curl+jq loop, bare node) writing into a scratch directory. */
-function shell(
-  emulator: RunningEmulator,
+/** Any other command, run in a fresh directory whose `out` is its output file. */
+function command(
   label: string,
-  role: 'curl' | 'floor',
-  argv: (dir: string) => string[],
-  extraEnv: Record<string, string>,
-  expect: (dir: string, sample: Sample) => Promise<Extras>
+  role: Role,
+  argv: (out: string) => string[],
+  expect: (out: string, sample: Sample) => Promise<Extras>,
+  runtime?: Runtime
 ): Contender {
   return {
     label,
     role,
-    warmUp: !argv('').includes('bash'),
+    ...(runtime ? { runtime } : {}),
     async prepare() {
-      const dir = await mkdtemp(join(tmpdir(), 'pca-bench-sh-'))
-      emulator.resetStats()
+      const dir = await mkdtemp(join(tmpdir(), 'pca-bench-out-'))
+      const out = join(dir, 'out')
       return {
-        run: {
-          argv: argv(dir),
-          env: {
-            ...cleanEnv(),
-            PULUMI_API: emulator.url,
-            PULUMI_ACCESS_TOKEN: emulator.token,
-            OUT: join(dir, 'out'),
-            ...extraEnv
-          },
-          cwd: dir
-        },
+        run: { argv: argv(out), env: cleanEnv(), cwd: dir },
         async check(sample) {
-          const requests = emulator.requests.length
           if (sample.exitCode !== 0) throw failed(label, sample, 'the command failed')
-          return { ...(await expect(dir, sample)), requests }
+          return expect(out, sample)
         },
         cleanup: () => rm(dir, { recursive: true, force: true })
       }
@@ -181,259 +131,208 @@ function shell(
   }
 }
 
-function curlArgs(emulator: RunningEmulator, path: string, out: string): string[] {
-  return [
+function curl(api: string, path: string, compressed: boolean): (out: string) => string[] {
+  return out => [
     'curl',
     '-sSf',
+    ...(compressed ? ['--compressed'] : []),
     '-H',
-    `Authorization: token ${emulator.token}`,
+    `Authorization: token ${TOKEN}`,
     '-H',
     'Accept: application/vnd.pulumi+8',
     '-o',
     out,
-    `${emulator.url}${path}`
+    `${api}${path}`
   ]
 }
 
-function expectCount(output: string, want: number, what: string) {
-  return (outputs: Record<string, string>): Extras => {
-    const got = Number(outputs[output])
-    if (got !== want) throw new Error(`expected ${want} ${what}, the action reported ${got}`)
-    return { items: got }
-  }
-}
-
 export function benches(
-  emulator: RunningEmulator,
-  expected: { auditEvents: number; stacks: number; stateBytes: number },
+  fixtures: Fixtures,
+  servers: Servers,
+  nodes: Runtime[],
   rounds: (id: string, fallback: number) => number
 ): Bench[] {
-  const { jq } = jqCommand()
-  const loopEnv = { JQ: jq, ORG: 'acme' }
-  const smallPath = `/api/stacks/${SMALL_STACK}`
-  const exportPath = `/api/stacks/${BIG_STACK}/export`
+  const { paths } = fixtures
+  const stateSha = (async () => sha256Of(join(fixtures.dir, 'state.json')))()
+  const exactState = async (file: string): Promise<Extras> => {
+    const bytes = (await stat(file)).size
+    if (bytes !== fixtures.stateBytes)
+      throw new Error(`wrote ${bytes} bytes of ${fixtures.stateBytes}`)
+    if ((await sha256Of(file)) !== (await stateSha)) throw new Error('the file differs')
+    return { bytes }
+  }
+  const exportAction = (runtime: Runtime, api: string): Contender =>
+    action(
+      runtime,
+      api,
+      'export-stack',
+      runnerTemp => ({
+        command: 'export-stack',
+        stack: BIG_STACK,
+        path: join(runnerTemp, 'state.json')
+      }),
+      async (outputs, runnerTemp) => {
+        const extras = await exactState(join(runnerTemp, 'state.json'))
+        if (outputs.sha256 !== (await stateSha))
+          throw new Error('export-stack reported another sha256')
+        return { ...extras, items: Number(outputs['resource-count']) }
+      }
+    )
+  const curlExport = (api: string, compressed: boolean): Contender =>
+    command(
+      compressed ? 'curl --compressed -o' : 'curl -o',
+      compressed ? 'curl-compressed' : 'curl',
+      curl(api, paths.export, compressed),
+      out => exactState(out)
+    )
+  const pagingFloor = (runtime: Runtime, path: string, key: string, expected: number): Contender =>
+    command(
+      `floor (${runtime.label}): node bench/floors/pages.cjs`,
+      'floor',
+      out => [
+        runtime.path,
+        join(FLOORS, 'pages.cjs'),
+        `${servers.plain}${path}`,
+        TOKEN,
+        key,
+        out,
+        String(expected)
+      ],
+      async out => {
+        const items = (JSON.parse(await readFile(out, 'utf8')) as unknown[]).length
+        if (items !== expected) throw new Error(`the floor wrote ${items} items`)
+        return { items }
+      },
+      runtime
+    )
+  const resultCount = async (runnerTemp: string, expected: number): Promise<number> => {
+    // The result file is the one JSON file the action wrote under its work directory.
+    const { readdir } = await import('node:fs/promises')
+    const found: string[] = []
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name)
+        if (entry.isDirectory()) await walk(path)
+        else if (/^list-(update-events|audit-logs)-.*\.json$/.test(entry.name)) found.push(path)
+      }
+    }
+    await walk(runnerTemp)
+    if (found.length !== 1) throw new Error(`expected one result file, found ${found.length}`)
+    const events = (JSON.parse(await readFile(found[0] as string, 'utf8')) as { events: unknown[] })
+      .events
+    if (events.length !== expected) throw new Error(`the result file holds ${events.length} events`)
+    return events.length
+  }
 
-  const floorScript = `
-const http = require('node:http')
-http.get(process.argv[1], { headers: { Authorization: 'token ' + process.argv[2], Accept: 'application/vnd.pulumi+8' } }, res => {
-  let body = ''
-  res.setEncoding('utf8').on('data', c => { body += c }).on('end', () => { JSON.parse(body); if (res.statusCode !== 200) process.exit(1) })
-})`
-
-  const exportFloor = `
-const http = require('node:http'), fs = require('node:fs'), { pipeline } = require('node:stream/promises')
-http.get(process.argv[1], { headers: { Authorization: 'token ' + process.argv[2], Accept: 'application/vnd.pulumi+8' } }, res => {
-  if (res.statusCode !== 200) process.exit(1)
-  pipeline(res, fs.createWriteStream(process.argv[3])).catch(() => process.exit(1))
-})`
-  // Every page over one keep-alive connection, each parsed: what any Node client must at least do.
-  const pagesFloor = `
-const http = require('node:http')
-const agent = new http.Agent({ keepAlive: true })
-let events = 0
-function page(token) {
-  const url = new URL(process.argv[1]); if (token) url.searchParams.set('continuationToken', token)
-  http.get(url, { agent, headers: { Authorization: 'token ' + process.argv[2], Accept: 'application/vnd.pulumi+8' } }, res => {
-    let body = ''
-    res.setEncoding('utf8').on('data', c => { body += c }).on('end', () => {
-      const p = JSON.parse(body); events += p.events.length
-      if (p.continuationToken) page(p.continuationToken); else { agent.destroy(); if (events !== Number(process.argv[3])) process.exit(1) }
-    })
-  })
-}
-page('')`
-
+  const perNode = <T>(make: (runtime: Runtime) => T): T[] => nodes.map(make)
+  const mb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`
   return [
     {
       id: 'cold-start',
       title: `Cold start: get-stack ${SMALL_STACK} (one small GET)`,
-      rounds: rounds('cold-start', 15),
+      rounds: rounds('cold-start', 11),
       contenders: [
-        action(
-          emulator,
-          'action: node dist/index.js (get-stack)',
-          { command: 'get-stack', stack: SMALL_STACK },
-          outputs => {
-            if (!outputs.version) throw new Error('get-stack set no version output')
-            return {}
-          }
+        ...perNode(runtime =>
+          action(
+            runtime,
+            servers.plain,
+            'get-stack',
+            () => ({ command: 'get-stack', stack: SMALL_STACK }),
+            outputs => {
+              if (!outputs.version) throw new Error('get-stack set no version output')
+              return {}
+            }
+          )
         ),
-        shell(
-          emulator,
-          'floor: node -e (one http.get + JSON.parse)',
-          'floor',
-          () => [
-            process.execPath,
-            '-e',
-            floorScript,
-            `${emulator.url}${smallPath}`,
-            emulator.token
-          ],
-          {},
-          () => Promise.resolve({})
+        ...perNode(runtime =>
+          command(
+            `floor (${runtime.label}): node bench/floors/get.cjs`,
+            'floor',
+            () => [runtime.path, join(FLOORS, 'get.cjs'), `${servers.plain}${paths.small}`, TOKEN],
+            () => Promise.resolve({}),
+            runtime
+          )
         ),
-        shell(
-          emulator,
-          'curl (same URL)',
-          'curl',
-          dir => curlArgs(emulator, smallPath, join(dir, 'out')),
-          {},
-          async dir => ({ bytes: (await stat(join(dir, 'out'))).size })
-        )
+        command('curl -o', 'curl', curl(servers.plain, paths.small, false), async out => ({
+          bytes: (await stat(out)).size
+        }))
       ]
     },
     {
       id: 'export',
-      title: `export-stack of ${BIG_STACK} (~${Math.round(expected.stateBytes / 1e6)} MB state)`,
+      title: `export-stack, ${mb(fixtures.stateBytes)} state, static server at full speed (uncompressed)`,
       rounds: rounds('export', 5),
       contenders: [
-        action(
-          emulator,
-          'action: export-stack',
-          runnerTemp => ({
-            command: 'export-stack',
-            stack: BIG_STACK,
-            path: join(runnerTemp, 'state.json')
-          }),
-          async (outputs, runnerTemp) => {
-            const bytes = (await stat(join(runnerTemp, 'state.json'))).size
-            if (Number(outputs.bytes) !== bytes || bytes < expected.stateBytes * 0.95)
-              throw new Error(`export-stack wrote ${bytes} bytes, reported ${outputs.bytes}`)
-            return { bytes, items: Number(outputs['resource-count']) }
-          }
+        ...perNode(runtime => exportAction(runtime, servers.plain)),
+        ...perNode(runtime =>
+          command(
+            `floor (${runtime.label}): node bench/floors/download.cjs (GET, sha256, write)`,
+            'floor',
+            out => [
+              runtime.path,
+              join(FLOORS, 'download.cjs'),
+              `${servers.plain}${paths.export}`,
+              TOKEN,
+              out
+            ],
+            out => exactState(out),
+            runtime
+          )
         ),
-        shell(
-          emulator,
-          'floor: node -e (http.get piped to a file)',
-          'floor',
-          dir => [
-            process.execPath,
-            '-e',
-            exportFloor,
-            `${emulator.url}${exportPath}`,
-            emulator.token,
-            join(dir, 'out')
-          ],
-          {},
-          async dir => {
-            const bytes = (await stat(join(dir, 'out'))).size
-            if (bytes < expected.stateBytes * 0.95)
-              throw new Error(`the floor wrote only ${bytes} bytes`)
-            return { bytes }
-          }
-        ),
-        shell(
-          emulator,
-          'curl -o',
-          'curl',
-          dir => curlArgs(emulator, exportPath, join(dir, 'out')),
-          {},
-          async dir => {
-            const bytes = (await stat(join(dir, 'out'))).size
-            if (bytes < expected.stateBytes * 0.95)
-              throw new Error(`curl wrote only ${bytes} bytes`)
-            return { bytes }
-          }
-        )
+        curlExport(servers.plain, false)
       ]
     },
     {
-      id: 'audit',
-      title: `list-audit-logs over ${expected.auditEvents.toLocaleString('en')} events (100 per page)`,
-      rounds: rounds('audit', 3),
+      id: 'link',
+      title: `export-stack, ${mb(fixtures.stateBytes)} state over a ${mb(servers.rate)}/s link, gzip available (${(fixtures.stateBytes / fixtures.stateGzipBytes).toFixed(1)}× smaller)`,
+      rounds: rounds('link', 3),
       contenders: [
-        action(
-          emulator,
-          'action: list-audit-logs',
-          { command: 'list-audit-logs', organization: 'acme' },
-          outputs => {
-            const count = Number(outputs.count)
-            if (count < expected.auditEvents)
-              throw new Error(`list-audit-logs returned ${count} events`)
-            return { items: count }
-          }
-        ),
-        shell(
-          emulator,
-          'curl+jq loop (bench/loops/audit-logs.sh)',
-          'curl',
-          () => ['bash', join(LOOPS, 'audit-logs.sh')],
-          loopEnv,
-          async dir => {
-            const items = await lineCount(join(dir, 'out'))
-            if (items < expected.auditEvents) throw new Error(`the loop collected ${items} events`)
-            return { items }
-          }
-        )
+        ...perNode(runtime => exportAction(runtime, servers.link)),
+        curlExport(servers.link, true),
+        curlExport(servers.link, false)
       ]
     },
     {
       id: 'events',
-      title: `list-update-events over ${GENERATE.updateEvents.toLocaleString('en')} engine events (1000 per page)`,
+      title: `list-update-events, ${fixtures.updateEvents.toLocaleString('en')} engine events (1,000 a page)`,
       rounds: rounds('events', 5),
       contenders: [
-        action(
-          emulator,
-          'action: list-update-events',
-          { command: 'list-update-events', stack: BIG_STACK, 'update-id': BIG_UPDATE_ID },
-          expectCount('count', GENERATE.updateEvents, 'events')
+        ...perNode(runtime =>
+          action(
+            runtime,
+            servers.plain,
+            'list-update-events',
+            () => ({ command: 'list-update-events', stack: BIG_STACK, 'update-id': BIG_UPDATE_ID }),
+            async (outputs, runnerTemp) => {
+              if (Number(outputs.count) !== fixtures.updateEvents)
+                throw new Error(`list-update-events counted ${outputs.count}`)
+              return { items: await resultCount(runnerTemp, fixtures.updateEvents) }
+            }
+          )
         ),
-        shell(
-          emulator,
-          'floor: node -e (every page, keep-alive, JSON.parse)',
-          'floor',
-          () => [
-            process.execPath,
-            '-e',
-            pagesFloor,
-            `${emulator.url}/api/stacks/${BIG_STACK}/update/${BIG_UPDATE_ID}/events`,
-            emulator.token,
-            String(GENERATE.updateEvents)
-          ],
-          {},
-          () => Promise.resolve({ items: GENERATE.updateEvents })
-        ),
-        shell(
-          emulator,
-          'curl+jq loop (bench/loops/update-events.sh)',
-          'curl',
-          () => ['bash', join(LOOPS, 'update-events.sh')],
-          { ...loopEnv, STACK: BIG_STACK, UPDATE_ID: BIG_UPDATE_ID },
-          async dir => {
-            const items = await lineCount(join(dir, 'out'))
-            if (items !== GENERATE.updateEvents)
-              throw new Error(`the loop collected ${items} events`)
-            return { items }
-          }
-        )
+        ...perNode(runtime => pagingFloor(runtime, paths.events, 'events', fixtures.updateEvents))
       ]
     },
     {
-      id: 'stacks',
-      title: `list-stacks over ${expected.stacks.toLocaleString('en')}+ stacks (100 per page)`,
-      rounds: rounds('stacks', 5),
+      id: 'audit',
+      title: `list-audit-logs, ${fixtures.auditEvents.toLocaleString('en')} events (100 a page)`,
+      rounds: rounds('audit', 3),
       contenders: [
-        action(
-          emulator,
-          'action: list-stacks',
-          { command: 'list-stacks', organization: 'acme' },
-          outputs => {
-            const count = Number(outputs.count)
-            if (count < expected.stacks) throw new Error(`list-stacks returned ${count} stacks`)
-            return { items: count }
-          }
+        ...perNode(runtime =>
+          action(
+            runtime,
+            servers.plain,
+            'list-audit-logs',
+            () => ({ command: 'list-audit-logs', organization: ORG }),
+            async (outputs, runnerTemp) => {
+              if (Number(outputs.count) !== fixtures.auditTotal)
+                throw new Error(`list-audit-logs counted ${outputs.count}`)
+              return { items: await resultCount(runnerTemp, fixtures.auditTotal) }
+            }
+          )
         ),
-        shell(
-          emulator,
-          'curl+jq loop (bench/loops/stacks.sh)',
-          'curl',
-          () => ['bash', join(LOOPS, 'stacks.sh')],
-          loopEnv,
-          async dir => {
-            const items = await lineCount(join(dir, 'out'))
-            if (items < expected.stacks) throw new Error(`the loop collected ${items} stacks`)
-            return { items }
-          }
+        ...perNode(runtime =>
+          pagingFloor(runtime, paths.audit, 'auditLogEvents', fixtures.auditTotal)
         )
       ]
     }

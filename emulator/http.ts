@@ -65,10 +65,6 @@ export function errorReply(status: number, message: string): Reply {
   return json(status, { code: status, message })
 }
 
-export function notFound(what: string): HttpError {
-  return new HttpError(404, what)
-}
-
 export function badRequest(message: string): HttpError {
   return new HttpError(400, message)
 }

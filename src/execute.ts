@@ -159,7 +159,7 @@ function withPlan(
 }
 
 /** Runs `work` over `items`, never more than `limit` at once. */
-export async function eachLimited<T>(
+async function eachLimited<T>(
   items: T[],
   limit: number,
   work: (item: T) => Promise<void>

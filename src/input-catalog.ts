@@ -120,7 +120,6 @@ export const DEPLOYMENT_OPERATIONS = [
   'destroy',
   'detect-drift'
 ] as const
-export type DeploymentOperation = (typeof DEPLOYMENT_OPERATIONS)[number]
 
 export type AuditFormat = (typeof AUDIT_FORMATS)[number]
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]

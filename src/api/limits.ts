@@ -44,7 +44,10 @@ export function limits(): Readonly<Limits> {
   return current
 }
 
-/** Overrides some limits (unit tests); returns the function that restores the previous ones. */
+/**
+ * Overrides some limits (unit tests); returns the function that restores the previous ones.
+ * @public (for tests not yet written; knip keeps it)
+ */
 export function setLimits(overrides: Partial<Limits>): () => void {
   const previous = current
   current = { ...current, ...overrides }

@@ -51,11 +51,8 @@ export function audienceFor(organization: string): string {
   return `urn:pulumi:org:${organization}`
 }
 
-/**
- * The RFC 8693 fields as the JSON body the OpenAPI spec gives (`expiration` a number);
- * exported so tests can compare with what the service received.
- */
-export function exchangeBody(request: TokenExchangeRequest): Record<string, string | number> {
+/** The RFC 8693 fields as the JSON body the OpenAPI spec gives (`expiration` a number). */
+function exchangeBody(request: TokenExchangeRequest): Record<string, string | number> {
   return {
     grant_type: GRANT_TYPE,
     audience: audienceFor(request.organization),

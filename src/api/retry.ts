@@ -19,7 +19,7 @@ export function parseRetryAfter(header: string | undefined, now = Date.now()): n
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-export function isRetryable(error: unknown): boolean {
+function isRetryable(error: unknown): boolean {
   if (error instanceof NetworkError) return true
   return error instanceof PulumiApiError && (error.status === 429 || error.status >= 500)
 }

@@ -29,7 +29,7 @@ function roleKey(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '')
 }
 
-export function findRole(roles: RoleRecord[], wanted: string): RoleRecord | undefined {
+function findRole(roles: RoleRecord[], wanted: string): RoleRecord | undefined {
   const key = roleKey(wanted)
   return (
     roles.find(

@@ -23,13 +23,3 @@ export const COMMANDS: readonly Command[] = [
   ...auditCommands,
   ...resourceCommands
 ]
-
-const BY_NAME = new Map(COMMANDS.map(command => [command.name, command]))
-
-export function findCommand(name: string): Command | undefined {
-  return BY_NAME.get(name)
-}
-
-export function commandNames(): string[] {
-  return COMMANDS.map(command => command.name)
-}

@@ -49,7 +49,7 @@ export type EventSink = (events: EngineEvent[], raw: Buffer | undefined) => Prom
  * has arrived: its events are read until a page brings none or the token repeats, and the
  * digest then holds the events produced so far. The command does not wait for the end.
  */
-export async function readEvents(
+async function readEvents(
   api: ReadApi,
   stack: StackRef,
   updateId: string,

@@ -524,6 +524,8 @@ function foldStep(
   const found = accumulatorFor(fold, step, order)
   if (kind === 'failed') {
     found.failed = true
+    // The step was attempted even if its start event is missing (a page lost, a cut stream).
+    addOp(found.pre, step.op)
     return
   }
   if (kind === 'pre') {
