@@ -109,9 +109,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     // After the comment, so the pull request shows why the required check failed.
     const gate = execution.outcome?.gate
     if (gate?.verdict === 'failed')
-      core.setFailed(
-        `The gate failed (fail-on / protect):\n${gate.reasons.map(reason => logText(reason)).join('\n')}`
-      )
+      fail(`The gate failed (fail-on / protect):\n${gate.reasons.join('\n')}`)
     // A command that ran but failed (a failed deployment) has published what it found first.
     if (execution.outcome?.failure !== undefined) fail(execution.outcome.failure)
     if (execution.failures.length > 0) {
