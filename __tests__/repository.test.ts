@@ -11,7 +11,7 @@ import { ROOT } from './support/action.js'
 const read = (path: string): Promise<string> => readFile(join(ROOT, path), 'utf8')
 
 describe('repository', () => {
-  it('reads nothing outside itself: no source or test refers to ../shared', () => {
+  it('reads nothing outside itself: no source or test refers to the sibling shared folder', () => {
     const files = execFileSync(
       'git',
       ['ls-files', '--', 'src', 'emulator', 'bench', 'scripts', '__tests__'],
