@@ -94,17 +94,8 @@ export class PulumiCloud {
 
   /** A GET whose 204 (empty body) means "nothing to report": undefined instead of an error. */
   async getOptionalJson<T>(path: string, query: Query = {}): Promise<T | undefined> {
-    return withRetries(
-      this.retry,
-      this.debug,
-      `GET ${path}`,
-      async () => {
-        const deadlineAt = this.deadline()
-        const response = await this.open('GET', path, query, undefined, deadlineAt)
-        const text = await readBody(response, this.bufferedContext('GET', path, deadlineAt))
-        return text.length === 0 ? undefined : parseJson<T>('GET', path, text)
-      },
-      this.budget
+    return this.bufferedGet(path, query, body =>
+      body.length === 0 ? undefined : parseJson<T>('GET', path, body.toString('utf8'))
     )
   }
 
@@ -113,6 +104,14 @@ export class PulumiCloud {
    * the page as the service sent them (see json-items.ts).
    */
   async getJsonBytes<T>(path: string, query: Query = {}): Promise<JsonPage<T>> {
+    return this.bufferedGet(path, query, body => {
+      if (body.length === 0) throw new ResponseFormatError('GET', path, 'the body was empty')
+      return { value: parseJson<T>('GET', path, body.toString('utf8')), body }
+    })
+  }
+
+  /** One buffered GET, retried as a whole (request, capped body, parse) within the deadline. */
+  private async bufferedGet<R>(path: string, query: Query, parse: (body: Buffer) => R): Promise<R> {
     return withRetries(
       this.retry,
       this.debug,
@@ -120,9 +119,7 @@ export class PulumiCloud {
       async () => {
         const deadlineAt = this.deadline()
         const response = await this.open('GET', path, query, undefined, deadlineAt)
-        const body = await readBodyBytes(response, this.bufferedContext('GET', path, deadlineAt))
-        if (body.length === 0) throw new ResponseFormatError('GET', path, 'the body was empty')
-        return { value: parseJson<T>('GET', path, body.toString('utf8')), body }
+        return parse(await readBodyBytes(response, this.bufferedContext('GET', path, deadlineAt)))
       },
       this.budget
     )
