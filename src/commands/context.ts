@@ -5,6 +5,8 @@
  */
 import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/client.js'
 import { ResponseFormatError } from '../api/errors.js'
+import type { OpenMirror } from '../github/deployment.js'
+export type { DeploymentMirror, FinalState } from '../github/deployment.js'
 import { redactSecrets } from '../render/plan.js'
 
 /** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */
@@ -52,6 +54,8 @@ export interface Environment {
   endGroup(): void
   /** On a pull_request event, the head commit of the pull request under review. */
   pullRequestHeadSha?: string
+  /** Opens the GitHub deployment mirroring a Pulumi one (github-deployment); never throws. */
+  openGitHubDeployment?: OpenMirror
 }
 
 export interface CommandContext extends Environment {
