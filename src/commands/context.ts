@@ -6,6 +6,8 @@
 import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/client.js'
 import type { FileBody } from '../api/file-body.js'
 import { ResponseFormatError } from '../api/errors.js'
+import type { OpenMirror } from '../github/deployment.js'
+export type { DeploymentMirror, FinalState } from '../github/deployment.js'
 import { redactSecrets } from '../render/plan.js'
 
 /** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */
@@ -53,6 +55,8 @@ export interface Environment {
   endGroup(): void
   /** On a pull_request event, the head commit of the pull request under review. */
   pullRequestHeadSha?: string
+  /** Opens the GitHub deployment mirroring a Pulumi one (github-deployment); never throws. */
+  openGitHubDeployment?: OpenMirror
 }
 
 export interface CommandContext extends Environment {
