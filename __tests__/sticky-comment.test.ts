@@ -7,10 +7,10 @@ import {
   commentBody,
   commentMarker,
   syncStickyComments,
-  type GitHubClient,
   type StackComment,
   type StickyMode
 } from '../src/github/sticky-comment.js'
+import type { GitHubClient } from '../src/github/client.js'
 import { limitCharacters } from '../src/render/markdown.js'
 import { startGitHubStandin, type GitHubStandin } from './support/github-standin.js'
 

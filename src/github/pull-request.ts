@@ -6,11 +6,11 @@
 import { USER_AGENT } from '../version.js'
 import {
   syncStickyComments,
-  type GitHubClient,
   type StackComment,
   type StickyLog,
   type StickyMode
 } from './sticky-comment.js'
+import type { GitHubClient } from './client.js'
 
 export interface CommentRequest {
   /** Compact markdown per stack, from the command. */

@@ -4,11 +4,9 @@
  * and creating, updating or deleting it. GitHub I/O only, through the Octokit passed in (tests
  * hand in a real one pointed at a local stand-in); the markdown inside comes from render/.
  */
-import type { GitHub } from '@actions/github/lib/utils'
 import { commentCutNote } from '../render/comment.js'
 import { limitCharacters } from '../render/markdown.js'
-
-export type GitHubClient = InstanceType<typeof GitHub>
+import type { GitHubClient } from './client.js'
 
 /** GitHub refuses an issue comment body over 65,536 characters. */
 export const MAX_COMMENT_CHARACTERS = 65_536
