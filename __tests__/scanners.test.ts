@@ -88,7 +88,61 @@ describe('DeploymentScanner', () => {
       scanInChunks('{"version":3,"deployment":{"manifest":{}}}', () => new DeploymentScanner(), 5)
     ).toEqual({
       resourceCount: 0,
-      stackOutputs: {}
+      stackOutputs: {},
+      version: 3,
+      hasDeployment: true
+    })
+  })
+})
+
+describe('DeploymentScanner: the document head import-stack checks', () => {
+  const root = {
+    urn: 'urn:pulumi:prod::web::pulumi:pulumi:Stack::web-prod',
+    type: 'pulumi:pulumi:Stack',
+    outputs: { url: 'u' }
+  }
+  const time = '2024-10-28T18:28:12.279425605Z'
+
+  it.each([
+    [
+      'as the CLI writes it',
+      { version: 4, features: ['x'], deployment: { manifest: { time }, resources: [root] } }
+    ],
+    [
+      'keys sorted (jq -S): deployment first',
+      { deployment: { manifest: { time }, resources: [root] }, version: 4 }
+    ],
+    [
+      'manifest after the resources',
+      { version: 4, deployment: { resources: [root], manifest: { time, version: 'v3' } } }
+    ]
+  ])('reads version, manifest.time and the root URN in any order (%s)', (_name, document) => {
+    const text = JSON.stringify(document, null, 4)
+    for (const size of [1, 7, 4096]) {
+      expect(scanInChunks(text, () => new DeploymentScanner(), size)).toMatchObject({
+        version: 4,
+        hasDeployment: true,
+        manifestTime: time,
+        stackUrn: root.urn,
+        resourceCount: 1
+      })
+    }
+  })
+
+  it.each([
+    ['a string version', '{"version":"3","deployment":{}}', { hasDeployment: true }],
+    [
+      'no deployment',
+      '{"version":3,"other":{"deployment":{}}}',
+      { version: 3, hasDeployment: false }
+    ],
+    ['a nested version only', '{"deployment":{"version":3}}', { hasDeployment: true }],
+    ['a deployment array', '{"version":3,"deployment":[]}', { version: 3, hasDeployment: false }]
+  ])('leaves out what is not there (%s)', (_name, text, expected) => {
+    const facts = scanInChunks(text, () => new DeploymentScanner(), 2)
+    expect({ version: facts.version, hasDeployment: facts.hasDeployment }).toEqual({
+      version: undefined,
+      ...expected
     })
   })
 })

@@ -5,6 +5,14 @@ export interface DeploymentFacts {
   resourceCount: number
   /** Outputs of the root `pulumi:pulumi:Stack` resource (secrets stay ciphertext). */
   stackOutputs: Record<string, unknown>
+  /** The top-level `version` (the deployment schema), when it is a number. */
+  version?: number
+  /** True when the top level holds `deployment` as an object. */
+  hasDeployment?: boolean
+  /** `deployment.manifest.time`: when the engine wrote this checkpoint. */
+  manifestTime?: string
+  /** The URN of the root stack resource, which names the project and stack the state is of. */
+  stackUrn?: string
 }
 
 const QUOTE = 0x22
@@ -14,6 +22,7 @@ const CLOSE_OBJECT = 0x7d
 const OPEN_ARRAY = 0x5b
 const CLOSE_ARRAY = 0x5d
 const COMMA = 0x2c
+const COLON = 0x3a
 const STACK_TYPE = 'pulumi:pulumi:Stack'
 /** JSON's insignificant whitespace: space, tab, line feed, carriage return. */
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d])
@@ -93,7 +102,14 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
   private keyParts: Buffer[] | undefined
   private resourceCount = 0
   private stackOutputs: Record<string, unknown> | undefined
+  private stackUrn: string | undefined
+  /** The object being copied (a resource that may be the root stack, or the manifest). */
   private captured: Buffer[] | undefined
+  private captureDepth = 0
+  /** The bytes of the top-level `version` value, and the header facts beside it. */
+  private versionText = ''
+  private hasDeployment = false
+  private manifestTime: string | undefined
   /** Where the top-level value stands: not begun, open, or closed (the document is whole). */
   private document: 'before' | 'open' | 'closed' = 'before'
   /** Why the bytes are not one JSON object, once something outside it was seen. */
@@ -149,15 +165,13 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
             if (this.document !== 'before' || byte !== OPEN_OBJECT) this.outside('a value')
             this.document = 'open'
           }
-          if (
-            byte === OPEN_OBJECT &&
-            this.depth === 3 &&
-            this.inResources() &&
-            this.stackOutputs === undefined
-          ) {
+          if (byte === OPEN_OBJECT && this.captured === undefined && this.worthCopying()) {
             this.captured = []
+            this.captureDepth = this.depth
             captureFrom = i
           }
+          if (this.depth === 1 && this.keys[0] === 'deployment')
+            this.hasDeployment = byte === OPEN_OBJECT
           if (this.depth === 3 && this.inResources()) this.resourceCount++
           this.arrays[this.depth] = byte === OPEN_ARRAY
           this.keys[this.depth] = undefined
@@ -177,14 +191,15 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
             this.outside('a closing bracket')
             this.depth = 0
           }
-          if (this.depth === 3 && this.captured && this.inResources()) {
+          if (this.captured && this.depth === this.captureDepth) {
             this.captured.push(chunk.subarray(captureFrom, i + 1))
-            const resource =
+            const copied =
               this.captured.length === 1
                 ? (this.captured[0] as Buffer)
                 : Buffer.concat(this.captured)
+            if (this.depth === 2) this.inspectManifest(copied)
             // Only a resource that may be the root stack is parsed (the type decides).
-            if (resource.includes(STACK_TYPE_BYTES)) this.inspectResource(resource)
+            else if (copied.includes(STACK_TYPE_BYTES)) this.inspectResource(copied)
             this.captured = undefined
             captureFrom = -1
           }
@@ -195,6 +210,8 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
           break
         default:
           if (this.depth === 0 && !WHITESPACE.has(byte ?? 0)) this.outside('a value')
+          // The top-level `version` is a bare number: its bytes after the colon.
+          else if (this.depth === 1 && this.keys[0] === 'version') this.versionByte(byte ?? 0)
       }
     }
     if (this.captured && captureFrom >= 0) this.captured.push(chunk.subarray(captureFrom))
@@ -212,9 +229,40 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
       throw new Error(
         'the export ended before its JSON document was complete (the connection was probably cut); it was not saved, and any earlier file at the path was kept'
       )
+    const version = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(this.versionText)
+      ? Number(this.versionText)
+      : undefined
     return {
       resourceCount: this.resourceCount,
-      stackOutputs: this.stackOutputs ?? {}
+      stackOutputs: this.stackOutputs ?? {},
+      hasDeployment: this.hasDeployment,
+      ...(version === undefined ? {} : { version }),
+      ...(this.manifestTime === undefined ? {} : { manifestTime: this.manifestTime }),
+      ...(this.stackUrn === undefined ? {} : { stackUrn: this.stackUrn })
+    }
+  }
+
+  private versionByte(byte: number): void {
+    if (byte !== COLON && !WHITESPACE.has(byte)) this.versionText += String.fromCharCode(byte)
+  }
+
+  /** A resource that may be the root stack (until it is found), or `deployment.manifest`. */
+  private worthCopying(): boolean {
+    if (this.depth === 3) return this.inResources() && this.stackOutputs === undefined
+    return (
+      this.depth === 2 &&
+      this.keys[0] === 'deployment' &&
+      this.keys[1] === 'manifest' &&
+      this.arrays[1] === false
+    )
+  }
+
+  private inspectManifest(bytes: Buffer): void {
+    try {
+      const manifest = JSON.parse(bytes.toString('utf8')) as { time?: unknown }
+      if (typeof manifest.time === 'string') this.manifestTime = manifest.time
+    } catch {
+      // A manifest that does not parse records no time; the caller says what that means.
     }
   }
 
@@ -232,8 +280,13 @@ export class DeploymentScanner implements BodyInspector<DeploymentFacts> {
 
   private inspectResource(bytes: Buffer): void {
     try {
-      const resource = JSON.parse(bytes.toString('utf8')) as { type?: unknown; outputs?: unknown }
+      const resource = JSON.parse(bytes.toString('utf8')) as {
+        type?: unknown
+        outputs?: unknown
+        urn?: unknown
+      }
       if (resource.type === STACK_TYPE) {
+        if (typeof resource.urn === 'string') this.stackUrn = resource.urn
         this.stackOutputs =
           typeof resource.outputs === 'object' && resource.outputs !== null
             ? (resource.outputs as Record<string, unknown>)

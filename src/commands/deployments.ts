@@ -1,5 +1,4 @@
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
-import type { ResourceChanges } from '../api/types.js'
 import {
   Backoff,
   CancelledError,
@@ -9,8 +8,17 @@ import {
   pause
 } from '../poll.js'
 import { renderDeployment, type DeploymentReport } from '../render/deployments.js'
-import type { CommandContext } from './context.js'
-import { defineCommand, type Command } from './types.js'
+import type { CommandContext, DeploymentMirror, FinalState } from './context.js'
+import {
+  GATE_INPUTS,
+  GATE_OUTPUTS,
+  gateReport,
+  gateRules,
+  outcomeGate,
+  type GateReport
+} from './gate-outputs.js'
+import type { GateRules } from '../gate.js'
+import { defineCommand, type Command, type CommandOutcome } from './types.js'
 import { summariseUpdate } from './updates.js'
 
 /** Deployment (job) statuses after which nothing more happens. */
@@ -40,7 +48,7 @@ interface DeploymentLogs {
 interface DeploymentUpdate {
   updateID?: string
   version?: number
-  info?: { kind?: string; result?: string; resourceChanges?: ResourceChanges }
+  info?: { kind?: string; result?: string }
 }
 
 function deploymentPath(stack: StackRef, id: string, ...rest: string[]): string {
@@ -183,16 +191,26 @@ function lastLines(lines: string[]): string {
   return lines.length === 0 ? '' : `\nLast log lines:\n${lines.join('\n')}`
 }
 
-function count(changes: ResourceChanges | undefined, key: string): number {
-  const value = changes?.[key]
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0
+/** The gate's counts and verdict for the `result` output, in its camelCase. */
+function gateResult({ verdict }: GateReport): Record<string, unknown> {
+  const { counts } = verdict
+  return {
+    hasChanges: verdict.hasChanges,
+    creates: counts.creates,
+    updates: counts.updates,
+    deletes: counts.deletes,
+    replaces: counts.replaces,
+    policyViolations: counts.policyViolations,
+    gate: verdict.verdict,
+    gateReasons: verdict.trips.map(trip => trip.reason)
+  }
 }
 
 const runDeployment = defineCommand({
   name: 'run-deployment',
   area: 'operations',
   description:
-    'Run a Pulumi Deployments operation (preview, update, refresh, destroy, detect-drift) on a stack, stream its log into the job log, and render its update like get-update. A failed or cancelled deployment fails the step; a timeout or a cancelled job cancels it.',
+    'Run a Pulumi Deployments operation (preview, update, refresh, destroy, detect-drift) on a stack, stream its log into the job log, and render its update like get-update, gated by fail-on / protect. A failed or cancelled deployment fails the step; a timeout or a cancelled job cancels it.',
   required: ['stack', 'operation'],
   optional: [
     'inheritSettings',
@@ -201,7 +219,9 @@ const runDeployment = defineCommand({
     'environmentVariables',
     'wait',
     'timeoutMinutes',
-    'waitIfBusy'
+    'waitIfBusy',
+    ...GATE_INPUTS,
+    'githubDeployment'
   ],
   mutates: true,
   comments: true,
@@ -211,15 +231,18 @@ const runDeployment = defineCommand({
       "The deployment's final status (succeeded, failed, skipped), or its status when wait is false.",
     'update-id': 'ID of the update the deployment ran.',
     'console-url': 'Pulumi console page of the deployment.',
-    creates: 'Resources created (or to create, for a preview).',
-    updates: 'Resources updated.',
-    deletes: 'Resources deleted.',
-    replaces: 'Resources replaced.'
+    'github-deployment-id': 'ID of the GitHub deployment mirroring it (github-deployment).',
+    ...GATE_OUTPUTS
   },
   async run(context, inputs) {
     const { stack } = inputs
     if (inputs.gitRef !== undefined && inputs.gitCommit !== undefined)
       throw new Error("Input 'git-ref': give git-ref or git-commit, not both.")
+    // Its final status is posted when the deployment ends, which wait: false never sees.
+    if (inputs.githubDeployment !== undefined && inputs.wait === false)
+      throw new Error(
+        "Input 'github-deployment': needs wait: true, so the GitHub deployment gets the final status."
+      )
     const gitCommit =
       inputs.gitCommit ?? (inputs.gitRef === undefined ? context.pullRequestHeadSha : undefined)
     const body = deploymentRequest({ ...inputs, ...(gitCommit === undefined ? {} : { gitCommit }) })
@@ -254,56 +277,129 @@ const runDeployment = defineCommand({
         summary: renderDeployment(report)
       }
     }
+    const mirror = await openMirror(context, inputs, { id: created.id, consoleUrl, gitCommit })
+    if (mirror?.id !== undefined) outputs['github-deployment-id'] = mirror.id
     const deadline = new Deadline(inputs.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
-    const { status, last } = await follow(context, stack, created.id, deadline)
-    const updates = await context.api.getJson<DeploymentUpdate[]>(
-      deploymentPath(stack, created.id, 'updates')
-    )
-    const update = (Array.isArray(updates) ? updates : []).findLast(
-      candidate => typeof candidate.updateID === 'string'
-    )
-    const report: DeploymentReport = { ...base, id: created.id, consoleUrl, status }
-    let summary = ''
-    let comment: { stack: string; body: string }[] = []
-    let changes: ResourceChanges | undefined
-    if (update?.updateID !== undefined) {
-      const summarised = await summariseUpdate(
-        context,
-        stack,
-        {
-          updateId: update.updateID,
-          status: update.info?.result ?? status,
-          finished: true,
-          ...(typeof update.info?.kind === 'string' ? { kind: update.info.kind } : {}),
-          ...(typeof update.version === 'number' ? { version: update.version } : {})
-        },
-        // run-deployment has no gate inputs yet: the gate reports `none`.
-        { failOn: [], allow: [], protect: [] }
+    let followed: { status: string; last: string[] }
+    try {
+      followed = await follow(context, stack, created.id, deadline)
+    } catch (error) {
+      await mirror?.finish(
+        'error',
+        `Pulumi ${inputs.operation} of ${stackName(stack)}: ${unfollowed(error)}`
       )
-      report.updateId = update.updateID
-      changes = summarised.result.resourceChanges as ResourceChanges | undefined
-      summary = summarised.summary
-      comment = [summarised.comment]
+      throw error
     }
-    const counts = {
-      creates: count(changes, 'create'),
-      updates: count(changes, 'update'),
-      deletes: count(changes, 'delete'),
-      replaces: count(changes, 'replace')
-    }
-    const failed = status !== 'succeeded'
-    return {
-      result: { ...report, ...counts },
-      outputs: { ...outputs, status, 'update-id': report.updateId ?? '', ...counts },
-      summary: `${renderDeployment(report)}\n${summary}`,
-      comment,
-      ...(failed
-        ? {
-            failure: `The deployment ${created.id} on ${stackName(stack)} ended ${status}: ${consoleUrl}${lastLines(last)}`
-          }
-        : {})
-    }
+    // Posted before the update is read: the GitHub deployment shows Pulumi's result, whatever
+    // reading the update or the gate say afterwards.
+    await mirror?.finish(
+      mirrorState(inputs.operation, followed.status),
+      `Pulumi ${inputs.operation} of ${stackName(stack)} ${followed.status}`
+    )
+    return followedOutcome(context, stack, inputs.operation, gateRules(inputs), {
+      base: { ...base, id: created.id, consoleUrl, status: followed.status },
+      outputs,
+      last: followed.last
+    })
   }
 })
+
+/** The GitHub deployment of this run, when github-deployment asks for one. */
+async function openMirror(
+  context: CommandContext,
+  inputs: { stack: StackRef; operation: string; githubDeployment?: string; gitRef?: string },
+  deployment: { id: string; consoleUrl: string; gitCommit: string | undefined }
+): Promise<DeploymentMirror | undefined> {
+  if (inputs.githubDeployment === undefined || context.openGitHubDeployment === undefined)
+    return undefined
+  return context.openGitHubDeployment({
+    environment: inputs.githubDeployment,
+    ...(deployment.gitCommit === undefined ? {} : { commit: deployment.gitCommit }),
+    ...(inputs.gitRef === undefined ? {} : { branch: inputs.gitRef }),
+    operation: inputs.operation,
+    stack: stackName(inputs.stack),
+    pulumiDeploymentId: deployment.id,
+    logUrl: deployment.consoleUrl,
+    environmentUrl: `${context.consoleUrl}/${stackName(inputs.stack)}`
+  })
+}
+
+/**
+ * The GitHub state for Pulumi's final status: a successful destroy leaves no environment
+ * (`inactive`); a skipped deployment deployed nothing, which is not the code's failure.
+ */
+function mirrorState(operation: string, status: string): FinalState {
+  if (status === 'succeeded') return operation === 'destroy' ? 'inactive' : 'success'
+  return status === 'failed' ? 'failure' : 'error'
+}
+
+/** Why a deployment was not followed to its end, for the GitHub status description. */
+function unfollowed(error: unknown): string {
+  if (error instanceof WaitTimeoutError) return 'cancelled after timeout-minutes'
+  if (error instanceof CancelledError) return 'cancelled with the job'
+  return 'not followed to its end (see the job log)'
+}
+
+/** The outcome of a deployment followed to its end: its update rendered and gated. */
+async function followedOutcome(
+  context: CommandContext,
+  stack: StackRef,
+  operation: string,
+  rules: GateRules,
+  run: {
+    base: DeploymentReport & { id: string; consoleUrl: string }
+    outputs: Record<string, string | number>
+    last: string[]
+  }
+): Promise<CommandOutcome> {
+  const report: DeploymentReport = { ...run.base }
+  const { status, id, consoleUrl } = run.base
+  const updates = await context.api.getJson<DeploymentUpdate[]>(
+    deploymentPath(stack, id, 'updates')
+  )
+  const update = (Array.isArray(updates) ? updates : []).findLast(
+    candidate => typeof candidate.updateID === 'string'
+  )
+  const failed = status !== 'succeeded'
+  let summary = ''
+  let comment: { stack: string; body: string }[] = []
+  // A deployment that failed before its Pulumi step ran has no update: nothing changed,
+  // and the gate judges the failure alone (fail-on: failed).
+  let gate = gateReport(
+    stackName(stack),
+    { resources: [], policies: [], failed, kind: operation },
+    rules
+  )
+  if (update?.updateID !== undefined) {
+    const summarised = await summariseUpdate(
+      context,
+      stack,
+      {
+        updateId: update.updateID,
+        status: update.info?.result ?? status,
+        finished: true,
+        ...(typeof update.info?.kind === 'string' ? { kind: update.info.kind } : {}),
+        ...(typeof update.version === 'number' ? { version: update.version } : {})
+      },
+      rules
+    )
+    report.updateId = update.updateID
+    summary = summarised.summary
+    comment = [summarised.comment]
+    gate = summarised.gate
+  }
+  return {
+    result: { ...report, ...gateResult(gate) },
+    outputs: { ...run.outputs, status, 'update-id': report.updateId ?? '', ...gate.outputs },
+    summary: `${renderDeployment(report)}\n${summary}`,
+    comment,
+    gate: outcomeGate(gate),
+    ...(failed
+      ? {
+          failure: `The deployment ${id} on ${stackName(stack)} ended ${status}: ${consoleUrl}${lastLines(run.last)}`
+        }
+      : {})
+  }
+}
 
 export const deploymentCommands: Command[] = [runDeployment]
