@@ -250,7 +250,7 @@ export const COMMAND_INPUTS = {
   ),
   path: spec(
     'path',
-    'File (or, for several stacks, directory) to write. Default: under RUNNER_TEMP.',
+    'export-stack: file (or, for several stacks, directory) to write; default under RUNNER_TEMP. import-stack: the export file to restore, or the directory holding manifest.json and the files export-stack wrote.',
     raw => {
       if (raw.includes('\0')) throw new InputError('path', 'contains a NUL character')
       return raw

@@ -4,6 +4,7 @@
  * main) builds it; commands depend on this module, never on the runner.
  */
 import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/client.js'
+import type { FileBody } from '../api/file-body.js'
 import { ResponseFormatError } from '../api/errors.js'
 import type { OpenMirror } from '../github/deployment.js'
 export type { DeploymentMirror, FinalState } from '../github/deployment.js'
@@ -69,13 +70,23 @@ export interface CommandContext extends Environment {
     body?: unknown,
     query?: Query
   ): Promise<Written<T>>
+  /**
+   * A write whose body is a file streamed as it is (never parsed or re-serialised), answered
+   * with JSON; sent once, or planned (by file name, size and hash) under dry-run.
+   */
+  writeFile<T>(
+    method: WriteMethod,
+    path: string,
+    body: FileBody,
+    query?: Query
+  ): Promise<Written<T>>
   /** True when this run only plans its writes (dry-run on a command that mutates). */
   dryRun: boolean
   stackMode: StackMode
 }
 
 /** The part of the client a writer needs: sending, and showing a path with its query. */
-export type WriteApi = Pick<PulumiCloud, 'send' | 'pathWithQuery'>
+export type WriteApi = Pick<PulumiCloud, 'send' | 'sendFile' | 'pathWithQuery'>
 
 /**
  * The context's writes over `api`: under dry-run each write is recorded (secrets redacted),
@@ -109,6 +120,30 @@ export class Writes {
   ): Promise<Written<T>> => {
     if (this.dryRun) return this.plan(method, path, body, query)
     const response = await this.api.send<T>(method, path, body, query)
+    if (response === undefined)
+      throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
+    return { sent: true, response }
+  }
+
+  readonly writeFile = async <T>(
+    method: WriteMethod,
+    path: string,
+    body: FileBody,
+    query?: Query
+  ): Promise<Written<T>> => {
+    if (this.dryRun) {
+      const planned: PlannedRequest = {
+        method,
+        path: this.api.pathWithQuery(path, query),
+        bodyFile: body
+      }
+      this.planned.push(planned)
+      this.info(
+        `Dry run: ${method} ${planned.path} with the bytes of ${body.path} (${body.bytes} bytes, sha256 ${body.sha256})`
+      )
+      return { sent: false, planned }
+    }
+    const response = await this.api.sendFile<T>(method, path, body, query)
     if (response === undefined)
       throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
     return { sent: true, response }
@@ -159,6 +194,7 @@ export function commandContext(parts: {
     api: readOnly(api),
     write: writes.write,
     writeJson: writes.writeJson,
+    writeFile: writes.writeFile,
     dryRun: writes.dryRun,
     stackMode
   }
