@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { DeploymentScanner } from '../src/api/deployment-scanner.js'
 import { RecordCounter } from '../src/api/record-counter.js'
 
@@ -143,6 +144,46 @@ describe('DeploymentScanner: the document head import-stack checks', () => {
       version: undefined,
       ...expected
     })
+  })
+})
+
+describe('DeploymentScanner agrees with JSON.parse', () => {
+  // Resources hold anything JSON can: nested containers, and strings full of quotes,
+  // backslashes, brackets and non-ASCII, split at every kind of chunk boundary.
+  const tricky = fc.string({
+    unit: fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', 'a', 'é', '😀', '\n', ' ')
+  })
+  const value = fc.letrec(tie => ({
+    node: fc.oneof(
+      { depthSize: 'small' },
+      tricky,
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('node'), { maxLength: 4 }),
+      fc.dictionary(tricky, tie('node'), { maxKeys: 4 })
+    )
+  })).node
+  const resource = fc.record({
+    urn: tricky,
+    type: fc.constantFrom('pulumi:pulumi:Stack', 'aws:s3/bucket:Bucket', 'pulumi:providers:aws'),
+    outputs: fc.dictionary(tricky, value, { maxKeys: 4 })
+  })
+  it('counts every resource and finds the first root stack, whatever the strings and chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.array(resource, { maxLength: 8 }),
+        fc.integer({ min: 1, max: 50 }),
+        (resources, size) => {
+          const text = JSON.stringify({ version: 3, deployment: { resources } })
+          const facts = scanInChunks(text, () => new DeploymentScanner(), size)
+          expect(facts.resourceCount).toBe(resources.length)
+          const stack = resources.find(({ type }) => type === 'pulumi:pulumi:Stack')
+          expect(facts.stackOutputs).toEqual(stack?.outputs ?? {})
+        }
+      ),
+      { numRuns: 300 }
+    )
   })
 })
 
