@@ -4,7 +4,7 @@
  * main) builds it; commands depend on this module, never on the runner.
  */
 import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/client.js'
-import { ResponseFormatError } from '../api/errors.js'
+import type { Reader } from '../api/readers/core.js'
 import { redactSecrets } from '../render/plan.js'
 
 /** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */
@@ -58,10 +58,11 @@ export interface CommandContext extends Environment {
   api: ReadApi
   /** A write whose answer is not read: sent once (never retried), or planned under dry-run. */
   write(method: WriteMethod, path: string, body?: unknown, query?: Query): Promise<Written<void>>
-  /** A write answered with a JSON document; an empty answer is a ResponseFormatError. */
+  /** A write answered with a JSON document that `read` checks; an empty answer is an error. */
   writeJson<T>(
     method: WriteMethod,
     path: string,
+    read: Reader<T>,
     body?: unknown,
     query?: Query
   ): Promise<Written<T>>
@@ -71,7 +72,7 @@ export interface CommandContext extends Environment {
 }
 
 /** The part of the client a writer needs: sending, and showing a path with its query. */
-export type WriteApi = Pick<PulumiCloud, 'send' | 'pathWithQuery'>
+export type WriteApi = Pick<PulumiCloud, 'send' | 'sendJson' | 'pathWithQuery'>
 
 /**
  * The context's writes over `api`: under dry-run each write is recorded (secrets redacted),
@@ -93,21 +94,19 @@ export class Writes {
     query?: Query
   ): Promise<Written<void>> => {
     if (this.dryRun) return this.plan(method, path, body, query)
-    await this.api.send<unknown>(method, path, body, query)
+    await this.api.send(method, path, body, query)
     return { sent: true, response: undefined }
   }
 
   readonly writeJson = async <T>(
     method: WriteMethod,
     path: string,
+    read: Reader<T>,
     body?: unknown,
     query?: Query
   ): Promise<Written<T>> => {
     if (this.dryRun) return this.plan(method, path, body, query)
-    const response = await this.api.send<T>(method, path, body, query)
-    if (response === undefined)
-      throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
-    return { sent: true, response }
+    return { sent: true, response: await this.api.sendJson(method, path, read, body, query) }
   }
 
   private plan(
