@@ -180,6 +180,49 @@ describe('run-deployment through the bundled action', () => {
     expect(failureMessage(result)).toContain('quota exceeded')
   })
 
+  it('fail-on gates the preview it ran: outputs and summary first, then the step fails', async () => {
+    requireDist()
+    const result = await emulator.runDist({
+      command: 'run-deployment',
+      stack: 'acme/website/prod',
+      operation: 'preview',
+      'fail-on': 'create'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs).toMatchObject({
+      status: 'succeeded',
+      'has-changes': 'true',
+      creates: '1',
+      updates: '0',
+      deletes: '0',
+      replaces: '0',
+      'policy-violations': '0',
+      gate: 'failed'
+    })
+    expect(result.outputs['gate-reasons']).toMatch(/create.*deploy-pet/)
+    expect(result.summary).toContain('deploy-pet')
+    expect(failureMessage(result)).toMatch(/The gate failed \(fail-on \/ protect\)/)
+    // the deployment itself succeeded: only the gate fails the step
+    expect(failureMessage(result)).not.toMatch(/ended/)
+    const { gate, gateReasons } = JSON.parse(result.outputs.result ?? '{}') as {
+      gate?: string
+      gateReasons?: string[]
+    }
+    expect(gate).toBe('failed')
+    expect(gateReasons).toHaveLength(1)
+  })
+
+  it('protect without a delete or replace passes; no gate input reports none', async () => {
+    requireDist()
+    const stack = { command: 'run-deployment', stack: 'acme/website/prod', operation: 'update' }
+    const guarded = await emulator.runDist({ ...stack, protect: 'random:*' })
+    expect(guarded.exitCode).toBe(0)
+    expect(guarded.outputs).toMatchObject({ gate: 'passed', 'gate-reasons': '', creates: '1' })
+    const plain = await emulator.runDist(stack)
+    expect(plain.exitCode).toBe(0)
+    expect(plain.outputs).toMatchObject({ gate: 'none', 'has-changes': 'true' })
+  })
+
   it('SIGTERM cancels the running deployment and fails the step', async () => {
     requireDist()
     emulator.state.scriptDeployments({ result: 'succeeded', durationMs: 120_000 })

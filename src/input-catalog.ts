@@ -424,7 +424,7 @@ export const COMMAND_INPUTS = {
   ),
   failOn: spec(
     'fail-on',
-    'Gate (list-previews, get-update, list-update-events): fail the step when the preview or update has any of these, comma- or newline-separated: create, update, delete, replace, any-change, policy-mandatory, policy-advisory, failed. A replace counts as replace, not delete.',
+    'Gate (list-previews, get-update, list-update-events, run-deployment): fail the step when the preview or update has any of these, comma- or newline-separated: create, update, delete, replace, any-change, policy-mandatory, policy-advisory, failed. A replace counts as replace, not delete.',
     parseFailOn
   ),
   allow: spec(

@@ -5,7 +5,7 @@ import {
   readDeploymentStatus,
   readDeploymentUpdates
 } from '../api/readers/stacks.js'
-import type { DeploymentStatus, ResourceChanges } from '../api/types.js'
+import type { DeploymentStatus } from '../api/types.js'
 import {
   Backoff,
   CancelledError,
@@ -16,6 +16,14 @@ import {
 } from '../poll.js'
 import { renderDeployment, type DeploymentReport } from '../render/deployments.js'
 import type { CommandContext } from './context.js'
+import {
+  GATE_INPUTS,
+  GATE_OUTPUTS,
+  gateReport,
+  gateRules,
+  outcomeGate,
+  type GateReport
+} from './gate-outputs.js'
 import { defineCommand, type Command } from './types.js'
 import { summariseUpdate } from './updates.js'
 
@@ -169,16 +177,26 @@ function lastLines(lines: string[]): string {
   return lines.length === 0 ? '' : `\nLast log lines:\n${lines.join('\n')}`
 }
 
-function count(changes: ResourceChanges | undefined, key: string): number {
-  const value = changes?.[key]
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0
+/** The gate's counts and verdict for the `result` output, in its camelCase. */
+function gateResult({ verdict }: GateReport): Record<string, unknown> {
+  const { counts } = verdict
+  return {
+    hasChanges: verdict.hasChanges,
+    creates: counts.creates,
+    updates: counts.updates,
+    deletes: counts.deletes,
+    replaces: counts.replaces,
+    policyViolations: counts.policyViolations,
+    gate: verdict.verdict,
+    gateReasons: verdict.trips.map(trip => trip.reason)
+  }
 }
 
 const runDeployment = defineCommand({
   name: 'run-deployment',
   area: 'operations',
   description:
-    'Run a Pulumi Deployments operation (preview, update, refresh, destroy, detect-drift) on a stack, stream its log into the job log, and render its update like get-update. A failed or cancelled deployment fails the step; a timeout or a cancelled job cancels it.',
+    'Run a Pulumi Deployments operation (preview, update, refresh, destroy, detect-drift) on a stack, stream its log into the job log, and render its update like get-update, gated by fail-on / protect. A failed or cancelled deployment fails the step; a timeout or a cancelled job cancels it.',
   required: ['stack', 'operation'],
   optional: [
     'inheritSettings',
@@ -187,7 +205,8 @@ const runDeployment = defineCommand({
     'environmentVariables',
     'wait',
     'timeoutMinutes',
-    'waitIfBusy'
+    'waitIfBusy',
+    ...GATE_INPUTS
   ],
   mutates: true,
   comments: true,
@@ -197,10 +216,7 @@ const runDeployment = defineCommand({
       "The deployment's final status (succeeded, failed, skipped), or its status when wait is false.",
     'update-id': 'ID of the update the deployment ran.',
     'console-url': 'Pulumi console page of the deployment.',
-    creates: 'Resources created (or to create, for a preview).',
-    updates: 'Resources updated.',
-    deletes: 'Resources deleted.',
-    replaces: 'Resources replaced.'
+    ...GATE_OUTPUTS
   },
   async run(context, inputs) {
     const { stack } = inputs
@@ -248,9 +264,17 @@ const runDeployment = defineCommand({
     )
     const update = updates.findLast(candidate => candidate.updateID !== undefined)
     const report: DeploymentReport = { ...base, id: created.id, consoleUrl, status }
+    const failed = status !== 'succeeded'
+    const rules = gateRules(inputs)
     let summary = ''
     let comment: { stack: string; body: string }[] = []
-    let changes: ResourceChanges | undefined
+    // A deployment that failed before its Pulumi step ran has no update: nothing changed,
+    // and the gate judges the failure alone (fail-on: failed).
+    let gate = gateReport(
+      stackName(stack),
+      { resources: [], policies: [], failed, kind: inputs.operation },
+      rules
+    )
     if (update?.updateID !== undefined) {
       const summarised = await summariseUpdate(
         context,
@@ -262,26 +286,19 @@ const runDeployment = defineCommand({
           ...(update.info?.kind === undefined ? {} : { kind: update.info.kind }),
           ...(update.version === undefined ? {} : { version: update.version })
         },
-        // run-deployment has no gate inputs yet: the gate reports `none`.
-        { failOn: [], allow: [], protect: [] }
+        rules
       )
       report.updateId = update.updateID
-      changes = summarised.result.resourceChanges as ResourceChanges | undefined
       summary = summarised.summary
       comment = [summarised.comment]
+      gate = summarised.gate
     }
-    const counts = {
-      creates: count(changes, 'create'),
-      updates: count(changes, 'update'),
-      deletes: count(changes, 'delete'),
-      replaces: count(changes, 'replace')
-    }
-    const failed = status !== 'succeeded'
     return {
-      result: { ...report, ...counts },
-      outputs: { ...outputs, status, 'update-id': report.updateId ?? '', ...counts },
+      result: { ...report, ...gateResult(gate) },
+      outputs: { ...outputs, status, 'update-id': report.updateId ?? '', ...gate.outputs },
       summary: `${renderDeployment(report)}\n${summary}`,
       comment,
+      gate: outcomeGate(gate),
       ...(failed
         ? {
             failure: `The deployment ${created.id} on ${stackName(stack)} ended ${status}: ${consoleUrl}${lastLines(last)}`
