@@ -169,9 +169,9 @@ export function object<S extends Shape>(shape: S): Reader<Fields<S>> {
   const entries = Object.entries(shape)
   return (value, at) => {
     const source = record(value, at)
-    // Built in the document's own order, so `result` keeps the fields as the service sent them.
-    const checked: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(source)) checked[key] = item
+    // A copy in the document's own order, so `result` keeps the fields as the service sent
+    // them. Spread defines each key as an own field: a `__proto__` key never sets a prototype.
+    const checked: Record<string, unknown> = { ...source }
     for (const [key, read] of entries) {
       const field = read(source[key], at.key(key))
       if (field === undefined) Reflect.deleteProperty(checked, key)
