@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { COMMANDS } from '../src/commands/registry.js'
 import { runAction } from './support/action.js'
 import { connection, useEmulator, withEmulator } from './support/emulator.js'
@@ -8,11 +11,21 @@ import { connection, useEmulator, withEmulator } from './support/emulator.js'
  * A mutating command added to the registry without an entry here fails the suite: add one.
  */
 const WEBHOOK_SECRET = 'whsec-dry-run-7f3a91c2e5'
+/** A whole (empty) export of acme/website/prod, newer than its last update, for import-stack. */
+const IMPORT_FILE = join(mkdtempSync(join(tmpdir(), 'pca-dry-run-')), 'prod.json')
+writeFileSync(
+  IMPORT_FILE,
+  JSON.stringify({
+    version: 3,
+    deployment: { manifest: { time: new Date().toISOString() }, resources: [] }
+  })
+)
 const SAMPLES: Record<string, Record<string, string>> = {
   'set-stack-tags': { stack: 'acme/website/prod', tags: 'owner=platform\nreviewed=yes' },
   'transfer-stack': { stack: 'acme/website/staging', 'to-organization': 'acme-labs' },
   'delete-stack': { stack: 'acme/infra/scratch', force: 'true' },
   'delete-stack-tag': { stack: 'acme/website/prod', 'tag-name': 'owner' },
+  'import-stack': { stack: 'acme/website/prod', path: IMPORT_FILE },
   'cancel-update': { stack: 'acme/website/busy', force: 'true' },
   'run-deployment': { stack: 'acme/website/prod', operation: 'update' },
   'add-member': { organization: 'acme', username: 'erin', role: 'member' },

@@ -1,5 +1,6 @@
 import {
   InputError,
+  parseEnvironmentName,
   parseExpiry,
   parseHttpUrl,
   parseList,
@@ -75,5 +76,16 @@ describe('values', () => {
       'https://pulumi.example.com/api-prefix'
     )
     expect(() => parseHttpUrl('payload-url', 'ftp://x')).toThrow(/http/)
+  })
+})
+
+describe('GitHub environment names (github-deployment)', () => {
+  it('takes what GitHub takes: spaces and slashes, up to 255 characters', () => {
+    expect(parseEnvironmentName('github-deployment', 'review/pr 12')).toBe('review/pr 12')
+    expect(parseEnvironmentName('github-deployment', 'x'.repeat(255))).toHaveLength(255)
+  })
+
+  it.each([['x'.repeat(256)], ['staging\nproduction'], ['tab\there']])('refuses %j', raw => {
+    expect(() => parseEnvironmentName('github-deployment', raw)).toThrow(InputError)
   })
 })

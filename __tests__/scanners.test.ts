@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { DeploymentScanner } from '../src/api/deployment-scanner.js'
 import { RecordCounter } from '../src/api/record-counter.js'
 
@@ -87,8 +88,102 @@ describe('DeploymentScanner', () => {
       scanInChunks('{"version":3,"deployment":{"manifest":{}}}', () => new DeploymentScanner(), 5)
     ).toEqual({
       resourceCount: 0,
-      stackOutputs: {}
+      stackOutputs: {},
+      version: 3,
+      hasDeployment: true
     })
+  })
+})
+
+describe('DeploymentScanner: the document head import-stack checks', () => {
+  const root = {
+    urn: 'urn:pulumi:prod::web::pulumi:pulumi:Stack::web-prod',
+    type: 'pulumi:pulumi:Stack',
+    outputs: { url: 'u' }
+  }
+  const time = '2024-10-28T18:28:12.279425605Z'
+
+  it.each([
+    [
+      'as the CLI writes it',
+      { version: 4, features: ['x'], deployment: { manifest: { time }, resources: [root] } }
+    ],
+    [
+      'keys sorted (jq -S): deployment first',
+      { deployment: { manifest: { time }, resources: [root] }, version: 4 }
+    ],
+    [
+      'manifest after the resources',
+      { version: 4, deployment: { resources: [root], manifest: { time, version: 'v3' } } }
+    ]
+  ])('reads version, manifest.time and the root URN in any order (%s)', (_name, document) => {
+    const text = JSON.stringify(document, null, 4)
+    for (const size of [1, 7, 4096]) {
+      expect(scanInChunks(text, () => new DeploymentScanner(), size)).toMatchObject({
+        version: 4,
+        hasDeployment: true,
+        manifestTime: time,
+        stackUrn: root.urn,
+        resourceCount: 1
+      })
+    }
+  })
+
+  it.each([
+    ['a string version', '{"version":"3","deployment":{}}', { hasDeployment: true }],
+    [
+      'no deployment',
+      '{"version":3,"other":{"deployment":{}}}',
+      { version: 3, hasDeployment: false }
+    ],
+    ['a nested version only', '{"deployment":{"version":3}}', { hasDeployment: true }],
+    ['a deployment array', '{"version":3,"deployment":[]}', { version: 3, hasDeployment: false }]
+  ])('leaves out what is not there (%s)', (_name, text, expected) => {
+    const facts = scanInChunks(text, () => new DeploymentScanner(), 2)
+    expect({ version: facts.version, hasDeployment: facts.hasDeployment }).toEqual({
+      version: undefined,
+      ...expected
+    })
+  })
+})
+
+describe('DeploymentScanner agrees with JSON.parse', () => {
+  // Resources hold anything JSON can: nested containers, and strings full of quotes,
+  // backslashes, brackets and non-ASCII, split at every kind of chunk boundary.
+  const tricky = fc.string({
+    unit: fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', 'a', 'é', '😀', '\n', ' ')
+  })
+  const value = fc.letrec(tie => ({
+    node: fc.oneof(
+      { depthSize: 'small' },
+      tricky,
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('node'), { maxLength: 4 }),
+      fc.dictionary(tricky, tie('node'), { maxKeys: 4 })
+    )
+  })).node
+  const resource = fc.record({
+    urn: tricky,
+    type: fc.constantFrom('pulumi:pulumi:Stack', 'aws:s3/bucket:Bucket', 'pulumi:providers:aws'),
+    outputs: fc.dictionary(tricky, value, { maxKeys: 4 })
+  })
+  it('counts every resource and finds the first root stack, whatever the strings and chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.array(resource, { maxLength: 8 }),
+        fc.integer({ min: 1, max: 50 }),
+        (resources, size) => {
+          const text = JSON.stringify({ version: 3, deployment: { resources } })
+          const facts = scanInChunks(text, () => new DeploymentScanner(), size)
+          expect(facts.resourceCount).toBe(resources.length)
+          const stack = resources.find(({ type }) => type === 'pulumi:pulumi:Stack')
+          expect(facts.stackOutputs).toEqual(stack?.outputs ?? {})
+        }
+      ),
+      { numRuns: 300 }
+    )
   })
 })
 

@@ -32,6 +32,7 @@ import type {
   CurrentOperation,
   GenerateOptions,
   JsonObject,
+  JsonValue,
   UpdateKind,
   OrgRole,
   SeedAuditEvent,
@@ -77,6 +78,21 @@ export interface StackState {
   bigStateBytes?: number
   /** set for generated gen-<n> stacks */
   generatedIndex?: number
+  /** set by an import: the imported document apart from its resources, exported as it came */
+  importedHead?: ImportedHead
+}
+
+/** What an import keeps of `{version, features?, deployment}` besides the resources. */
+export interface ImportedHead {
+  version: number
+  features?: JsonValue
+  deployment: JsonObject
+}
+
+/** How the next imports end (tests make them fail or take longer). */
+export interface ImportScript {
+  result: 'succeeded' | 'failed'
+  durationMs?: number
 }
 
 /** An organization as routes and tests see it; its members change through EmulatorState. */
@@ -258,6 +274,7 @@ export class EmulatorState {
   /** updates that end on their own, by update ID */
   private readonly simulated = new Map<string, SimulatedUpdate>()
   private deploymentScript: DeploymentScript = { result: 'succeeded' }
+  importScript: ImportScript = { result: 'succeeded' }
   private auditSeq = 0
 
   constructor(seed: SeedData, generate: GenerateOptions = {}, timing: Partial<Timing> = {}) {
@@ -721,6 +738,11 @@ export class EmulatorState {
       }
     }
     return true
+  }
+
+  /** How the next imports end (result, duration). */
+  scriptImports(script: ImportScript): void {
+    this.importScript = { ...script }
   }
 
   /** What the next deployments do (result, extra log lines, duration). */

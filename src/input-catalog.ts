@@ -14,6 +14,7 @@ import {
   parseEnvironmentVariables,
   parseGitCommit,
   parseGitRef,
+  parseEnvironmentName,
   lines,
   parseList,
   parseMinutes,
@@ -214,7 +215,7 @@ export const COMMON_INPUTS = {
   ),
   githubToken: spec(
     'github-token',
-    'Token for the pull request comment.',
+    'Token for the pull request comment and github-deployment.',
     text,
     '${{ github.token }}'
   ),
@@ -249,7 +250,7 @@ export const COMMAND_INPUTS = {
   ),
   path: spec(
     'path',
-    'File (or, for several stacks, directory) to write. Default: under RUNNER_TEMP.',
+    'export-stack: file (or, for several stacks, directory) to write; default under RUNNER_TEMP. import-stack: the export file to restore, or the directory holding manifest.json and the files export-stack wrote.',
     raw => {
       if (raw.includes('\0')) throw new InputError('path', 'contains a NUL character')
       return raw
@@ -343,6 +344,11 @@ export const COMMAND_INPUTS = {
     'run-deployment: follow the deployment to its end (logs, summary, outputs); false returns once it is queued.',
     bool('wait'),
     'true'
+  ),
+  githubDeployment: spec(
+    'github-deployment',
+    "run-deployment: mirror the run as a GitHub deployment to this environment (e.g. staging) of the commit deployed, with statuses in progress, then success, failure or error, linked to the Pulumi console. Needs github-token with permissions: deployments: write; GitHub refusing is a warning, never the step's failure.",
+    raw => parseEnvironmentName('github-deployment', raw)
   ),
   username: spec('username', 'Pulumi user login.', raw =>
     parsePathName('username', raw, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'a user login')

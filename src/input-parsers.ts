@@ -325,3 +325,14 @@ export function parseGitCommit(input: string, raw: string): string {
     throw new InputError(input, `'${raw}' is not a commit SHA (7 to 64 hex digits)`)
   return raw.toLowerCase()
 }
+
+/** A GitHub environment name: what GitHub accepts (at most 255 characters), on one line. */
+export function parseEnvironmentName(input: string, raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (raw.length > 255 || /[\u0000-\u001f\u007f]/.test(raw))
+    throw new InputError(
+      input,
+      'is not a GitHub environment name (one line, at most 255 characters)'
+    )
+  return raw
+}

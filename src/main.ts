@@ -4,6 +4,7 @@ import { stackName } from './api/paths.js'
 import { plainHttpWarning, resolveApiUrl, resolveConsoleUrl } from './endpoints.js'
 import { COMMANDS } from './commands/registry.js'
 import { execute, type Execution } from './execute.js'
+import { githubDeployments } from './github/deployment.js'
 import { publishComments } from './github/pull-request.js'
 import { describeFailure } from './failure.js'
 import { readFromEnvironment, readSettings, type InputReader, type Settings } from './inputs.js'
@@ -100,7 +101,13 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
       },
       ...(settings.event.pullRequest?.headSha === undefined
         ? {}
-        : { pullRequestHeadSha: settings.event.pullRequest.headSha })
+        : { pullRequestHeadSha: settings.event.pullRequest.headSha }),
+      openGitHubDeployment: githubDeployments({
+        token: settings.common.githubToken,
+        env: process.env,
+        info,
+        warning: warn
+      })
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')

@@ -1,7 +1,8 @@
 /**
  * A local stand-in for the parts of the GitHub API the sticky comment uses: issue comments
- * (list with Link-header pages, create, update) and GraphQL `viewer { login }`. It records
- * every call and can answer writes with 403, as GitHub does for a fork's read-only token.
+ * (list with Link-header pages, create, update) and GraphQL `viewer { login }`; and the
+ * deployments github-deployment writes (create a deployment, create a deployment status). It
+ * records every call and can answer writes with 403, as GitHub does for a fork's read-only token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startLoopbackServer } from './loopback.js'
@@ -33,7 +34,22 @@ export interface GitHubStandin {
   /** Answer 403 to POST/PATCH of comments, as for a fork pull request's read-only token. */
   readOnly: boolean
   addComment(comment: Omit<StandinComment, 'id'>): StandinComment
+  /** Deployments created, each with the statuses posted to it, oldest first. */
+  deployments: StandinDeployment[]
+  /** Answer 403 to deployment writes (a token without deployments: write). */
+  deploymentsForbidden: boolean
+  /** Fields laid over every deployment and status answer (e.g. hostile strings). */
+  deploymentOverrides: Record<string, unknown>
   close(): Promise<void>
+}
+
+export interface StandinDeployment {
+  id: number
+  owner: string
+  repo: string
+  /** The request body as sent. */
+  request: Record<string, unknown>
+  statuses: Record<string, unknown>[]
 }
 
 function bodyText(body: unknown): string {
@@ -58,6 +74,9 @@ export async function startGitHubStandin(
     calls: [],
     comments: [],
     readOnly: false,
+    deployments: [],
+    deploymentsForbidden: false,
+    deploymentOverrides: {},
     addComment(comment) {
       const stored = { ...comment, id: nextId++ }
       standin.comments.push(stored)
@@ -162,6 +181,11 @@ export async function startGitHubStandin(
       reply(res, 200, view(comment))
       return
     }
+    const answer = deploymentRoute(standin, method, url.pathname, body)
+    if (answer !== undefined) {
+      reply(res, answer.status, answer.body)
+      return
+    }
     reply(res, 404, { message: 'Not Found' })
   }
 
@@ -172,4 +196,105 @@ export async function startGitHubStandin(
   })
   standin.url = server.url
   return Object.assign(standin, { close: server.close })
+}
+
+const DEPLOYMENT_STATES = new Set([
+  'error',
+  'failure',
+  'inactive',
+  'in_progress',
+  'queued',
+  'pending',
+  'success'
+])
+
+function validation(message: string): { status: number; body: unknown } {
+  return {
+    status: 422,
+    body: { message, documentation_url: 'https://docs.github.com/rest/deployments' }
+  }
+}
+
+/**
+ * POST /repos/{o}/{r}/deployments and POST …/deployments/{id}/statuses, answered with the
+ * shapes of GitHub's REST reference (201 with the deployment / the status); undefined for
+ * any other path.
+ */
+function deploymentRoute(
+  standin: Omit<GitHubStandin, 'close'>,
+  method: string,
+  path: string,
+  body: unknown
+): { status: number; body: unknown } | undefined {
+  const create = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(path)
+  const status = /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/.exec(path)
+  if ((!create && !status) || method !== 'POST') return undefined
+  if (standin.deploymentsForbidden) return { status: 403, body: FORBIDDEN }
+  const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  const now = new Date().toISOString()
+  const creator = { login: standin.viewer, id: 41898282, type: 'Bot' }
+  if (create) {
+    const [, owner, repo] = create as unknown as [string, string, string]
+    const ref = request.ref
+    if (typeof ref !== 'string' || ref === '') return validation('Invalid request: ref is missing')
+    const id = 7_000_000 + standin.deployments.length + 1
+    standin.deployments.push({ id, owner, repo, request, statuses: [] })
+    const api = `${standin.url}/repos/${owner}/${repo}`
+    return {
+      status: 201,
+      body: {
+        url: `${api}/deployments/${id}`,
+        id,
+        node_id: `DE_${id}`,
+        sha: /^[0-9a-f]{40}$/.test(ref) ? ref : '4a1f1d5b1e2c3d4e5f60718293a4b5c6d7e8f901',
+        ref,
+        task: request.task ?? 'deploy',
+        payload: request.payload ?? {},
+        original_environment: request.environment ?? 'production',
+        environment: request.environment ?? 'production',
+        description: request.description ?? null,
+        creator,
+        created_at: now,
+        updated_at: now,
+        statuses_url: `${api}/deployments/${id}/statuses`,
+        repository_url: api,
+        transient_environment: request.transient_environment ?? false,
+        production_environment: request.production_environment ?? false,
+        ...standin.deploymentOverrides
+      }
+    }
+  }
+  const [, owner, repo, id] = status as unknown as [string, string, string, string]
+  const deployment = standin.deployments.find(
+    d => d.id === Number(id) && d.owner === owner && d.repo === repo
+  )
+  if (!deployment) return { status: 404, body: { message: 'Not Found' } }
+  if (typeof request.state !== 'string' || !DEPLOYMENT_STATES.has(request.state))
+    return validation(`Invalid request: state ${String(request.state)} is not a valid state`)
+  if (typeof request.description === 'string' && request.description.length > 140)
+    return validation('Invalid request: description is too long (maximum is 140 characters)')
+  const statusId = 9_000_000 + deployment.statuses.length + 1
+  deployment.statuses.push(request)
+  const api = `${standin.url}/repos/${owner}/${repo}`
+  const logUrl = typeof request.log_url === 'string' ? request.log_url : ''
+  return {
+    status: 201,
+    body: {
+      url: `${api}/deployments/${id}/statuses/${statusId}`,
+      id: statusId,
+      node_id: `DES_${statusId}`,
+      state: request.state,
+      creator,
+      description: request.description ?? '',
+      environment: deployment.request.environment ?? 'production',
+      target_url: logUrl,
+      log_url: logUrl,
+      environment_url: request.environment_url ?? '',
+      created_at: now,
+      updated_at: now,
+      deployment_url: `${api}/deployments/${id}`,
+      repository_url: api,
+      ...standin.deploymentOverrides
+    }
+  }
 }

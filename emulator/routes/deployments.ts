@@ -260,13 +260,28 @@ function secretsOwner(deployment: JsonObject): string | undefined {
   return parts.every(p => p !== undefined) ? parts.join('/') : undefined
 }
 
+/** The deployment schema versions the service reads (apitype.DeploymentSchemaVersionLatest). */
+const LATEST_DEPLOYMENT_VERSION = 4
+
+/**
+ * POST …/import (ImportStack): `{version, features?, deployment}` as `…/export` returns it.
+ * 200 `{updateId}`; the update (kind `import`) runs as the stack's current operation and, when
+ * it succeeds, the stack's state is the imported deployment (a following export returns it).
+ */
 function importStack(ctx: Ctx) {
   const s = requireStack(ctx)
   const body = jsonBody(ctx)
   const version = num(body, 'version')
   if (version === undefined || !Number.isInteger(version) || version < 1)
     throw badRequest('Invalid deployment version.')
-  if (version > 3) throw badRequest(`unsupported deployment version ${String(version)}`)
+  if (version > LATEST_DEPLOYMENT_VERSION)
+    throw badRequest(`unsupported deployment version ${String(version)}`)
+  const features: JsonValue | undefined = body['features']
+  if (
+    features !== undefined &&
+    (!Array.isArray(features) || !features.every(f => typeof f === 'string'))
+  )
+    throw badRequest('features must be an array of strings')
   const deployment = body['deployment']
   if (!isObject(deployment)) throw badRequest('deployment must be an object')
   const resources: JsonValue = deployment['resources'] ?? []
@@ -277,10 +292,11 @@ function importStack(ctx: Ctx) {
     throw badRequest('cannot import deployment with encrypted secrets from a different stack')
   if (s.currentOperation) throw new HttpError(409, 'Another update is currently in progress.')
   const manifest = deployment['manifest']
+  const script = ctx.state.importScript
   const update = ctx.state.startUpdate(s, 'import', {
     login: ctx.principal.login,
-    durationMs: ctx.state.timing.updateMs,
-    result: 'succeeded',
+    durationMs: script.durationMs ?? ctx.state.timing.updateMs,
+    result: script.result,
     message: 'Imported state',
     events: [],
     onSuccess: stack => {
@@ -289,6 +305,13 @@ function importStack(ctx: Ctx) {
       if (isObject(manifest) && typeof manifest['time'] === 'string')
         stack.manifestTime = manifest['time']
       stack.bigStateBytes = undefined
+      stack.importedHead = {
+        version,
+        ...(features === undefined ? {} : { features }),
+        deployment: Object.fromEntries(
+          Object.entries(deployment).filter(([key]) => key !== 'resources')
+        )
+      }
     }
   })
   audit(ctx, s.org, 'Stack Imported', `Imported state into stack "${s.project}/${s.stack}"`)

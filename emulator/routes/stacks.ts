@@ -15,7 +15,7 @@ import {
   type Ctx,
   type Route
 } from '../http.js'
-import { stackKey, type StackState } from '../state.js'
+import { stackKey, type ImportedHead, type StackState } from '../state.js'
 import type { JsonObject } from '../types.js'
 import { audit, requireStack, stackLink } from './common.js'
 
@@ -135,7 +135,18 @@ function resourceCount(ctx: Ctx) {
 
 // ------------------------------------------------------------------ export
 
+/** The head of an imported document, as it came: version, features, deployment's other keys. */
+function importedHead(head: ImportedHead): string {
+  const top = JSON.stringify({
+    version: head.version,
+    ...(head.features === undefined ? {} : { features: head.features })
+  }).slice(0, -1)
+  const inner = JSON.stringify(head.deployment).slice(1, -1)
+  return `${top},"deployment":{${inner}${inner === '' ? '' : ','}"resources":[`
+}
+
 function deploymentHead(s: StackState): string {
+  if (s.importedHead) return importedHead(s.importedHead)
   const head = {
     version: 3,
     deployment: {

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { createGunzip, type Gunzip } from 'node:zlib'
 import { NetworkError, ResponseFormatError, TimeoutError } from './errors.js'
 import { RateFloor, bufferedDeadlineMs, limits } from './limits.js'
+import { ReadBufferRelease } from './memory.js'
 import { forgetTempFile, tempPathFor, trackTempFile } from '../files.js'
 
 interface BodyContext {
@@ -118,6 +119,7 @@ export async function saveBody<R>(
   // builds up behind a fast socket, so memory stays flat and there is one copy per chunk.
   const idle = idleTimeout(response, options)
   const rate = new RateFloor()
+  const release = new ReadBufferRelease()
   const save = async (source: AsyncIterable<Buffer>): Promise<void> => {
     // 'wx': a fresh file, never an existing one or the target of a planted symlink.
     const file = await open(temp, 'wx')
@@ -144,6 +146,7 @@ export async function saveBody<R>(
         for (let written = 0; written < chunk.length;) {
           written += writeSync(file.fd, chunk, written)
         }
+        release.add(chunk.length)
       }
     } finally {
       await file.close()

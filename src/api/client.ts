@@ -1,5 +1,6 @@
 import { HttpClient } from '@actions/http-client'
 import type { IncomingMessage } from 'node:http'
+import { Readable } from 'node:stream'
 import { NetworkError, PulumiApiError, ResponseFormatError, TimeoutError } from './errors.js'
 import { DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryPolicy } from './retry.js'
 import {
@@ -11,6 +12,7 @@ import {
   type SavedBody
 } from './body.js'
 import { RetryBudget, bufferedDeadlineMs, limits } from './limits.js'
+import { fileBodyStream, type FileBody } from './file-body.js'
 import { readAnswer, type Page, type Reader, type Site } from './readers/core.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
@@ -42,6 +44,8 @@ export interface PlannedRequest {
   method: string
   path: string
   body?: unknown
+  /** A body that would be streamed from a file (import-stack), shown by name, size and hash. */
+  bodyFile?: FileBody
 }
 
 const MAX_REDIRECTS = 5
@@ -166,6 +170,38 @@ export class PulumiCloud {
     const text = await readBody(response, this.bufferedContext(method, path, deadlineAt))
     const value = text.length === 0 ? undefined : parseJson(method, path, text)
     return { value, site: siteOf(method, path, response) }
+  }
+
+  /**
+   * A write whose body is a file's bytes as they are (file-body.ts), sent once like `send`:
+   * a stream cannot be replayed, and the service may have applied it. The answer is JSON,
+   * checked by `read`; an empty answer is undefined.
+   */
+  async sendFile<T>(
+    method: WriteMethod,
+    path: string,
+    body: FileBody,
+    read: Reader<T>,
+    query: Query = {}
+  ): Promise<T | undefined> {
+    const upload = fileBodyStream(body)
+    let answer: { value: unknown; site: Site }
+    try {
+      // No whole-request deadline while the body goes out (a large state takes its time);
+      // the socket's idle timeout still applies, and the answer has the buffered deadline.
+      const response = await this.open(method, path, query, upload.stream)
+      const text = await readBody(response, this.bufferedContext(method, path, this.deadline()))
+      const changed = upload.failure()
+      if (changed) throw changed
+      const value = text.length === 0 ? undefined : parseJson(method, path, text)
+      answer = { value, site: siteOf(method, path, response) }
+    } catch (error) {
+      // The service refusing a cut-short body is not the news: the file changing is.
+      throw upload.failure() ?? error
+    } finally {
+      upload.stream.destroy()
+    }
+    return answer.value === undefined ? undefined : readAnswer(read, answer.value, answer.site)
   }
 
   /** Every item of every page of a listing that continues with `continuationToken`. */
@@ -319,7 +355,8 @@ export class PulumiCloud {
   ): Promise<IncomingMessage> {
     let target = this.url(path, query)
     const origin = new URL(target).origin
-    const payload = body === undefined ? null : JSON.stringify(body)
+    const payload =
+      body === undefined ? null : body instanceof Readable ? body : JSON.stringify(body)
     for (let redirects = 0; ; redirects++) {
       const sameOrigin = new URL(target).origin === origin
       const token = this.options.token
@@ -366,7 +403,7 @@ export class PulumiCloud {
     method: string,
     path: string,
     target: string,
-    payload: string | null,
+    payload: string | Readable | null,
     headers: Record<string, string>,
     deadlineAt?: number
   ): Promise<IncomingMessage> {

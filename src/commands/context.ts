@@ -4,7 +4,11 @@
  * main) builds it; commands depend on this module, never on the runner.
  */
 import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/client.js'
+import type { FileBody } from '../api/file-body.js'
+import { ResponseFormatError } from '../api/errors.js'
 import type { Reader } from '../api/readers/core.js'
+import type { OpenMirror } from '../github/deployment.js'
+export type { DeploymentMirror, FinalState } from '../github/deployment.js'
 import { redactSecrets } from '../render/plan.js'
 
 /** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */
@@ -52,6 +56,8 @@ export interface Environment {
   endGroup(): void
   /** On a pull_request event, the head commit of the pull request under review. */
   pullRequestHeadSha?: string
+  /** Opens the GitHub deployment mirroring a Pulumi one (github-deployment); never throws. */
+  openGitHubDeployment?: OpenMirror
 }
 
 export interface CommandContext extends Environment {
@@ -66,13 +72,24 @@ export interface CommandContext extends Environment {
     body?: unknown,
     query?: Query
   ): Promise<Written<T>>
+  /**
+   * A write whose body is a file streamed as it is (never parsed or re-serialised), answered
+   * with JSON; sent once, or planned (by file name, size and hash) under dry-run.
+   */
+  writeFile<T>(
+    method: WriteMethod,
+    path: string,
+    body: FileBody,
+    read: Reader<T>,
+    query?: Query
+  ): Promise<Written<T>>
   /** True when this run only plans its writes (dry-run on a command that mutates). */
   dryRun: boolean
   stackMode: StackMode
 }
 
 /** The part of the client a writer needs: sending, and showing a path with its query. */
-export type WriteApi = Pick<PulumiCloud, 'send' | 'sendJson' | 'pathWithQuery'>
+export type WriteApi = Pick<PulumiCloud, 'send' | 'sendJson' | 'sendFile' | 'pathWithQuery'>
 
 /**
  * The context's writes over `api`: under dry-run each write is recorded (secrets redacted),
@@ -107,6 +124,31 @@ export class Writes {
   ): Promise<Written<T>> => {
     if (this.dryRun) return this.plan(method, path, body, query)
     return { sent: true, response: await this.api.sendJson(method, path, read, body, query) }
+  }
+
+  readonly writeFile = async <T>(
+    method: WriteMethod,
+    path: string,
+    body: FileBody,
+    read: Reader<T>,
+    query?: Query
+  ): Promise<Written<T>> => {
+    if (this.dryRun) {
+      const planned: PlannedRequest = {
+        method,
+        path: this.api.pathWithQuery(path, query),
+        bodyFile: body
+      }
+      this.planned.push(planned)
+      this.info(
+        `Dry run: ${method} ${planned.path} with the bytes of ${body.path} (${body.bytes} bytes, sha256 ${body.sha256})`
+      )
+      return { sent: false, planned }
+    }
+    const response = await this.api.sendFile(method, path, body, read, query)
+    if (response === undefined)
+      throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
+    return { sent: true, response }
   }
 
   private plan(
@@ -154,6 +196,7 @@ export function commandContext(parts: {
     api: readOnly(api),
     write: writes.write,
     writeJson: writes.writeJson,
+    writeFile: writes.writeFile,
     dryRun: writes.dryRun,
     stackMode
   }

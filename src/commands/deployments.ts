@@ -15,7 +15,7 @@ import {
   pause
 } from '../poll.js'
 import { renderDeployment, type DeploymentReport } from '../render/deployments.js'
-import type { CommandContext } from './context.js'
+import type { CommandContext, DeploymentMirror, FinalState } from './context.js'
 import {
   GATE_INPUTS,
   GATE_OUTPUTS,
@@ -24,7 +24,8 @@ import {
   outcomeGate,
   type GateReport
 } from './gate-outputs.js'
-import { defineCommand, type Command } from './types.js'
+import type { GateRules } from '../gate.js'
+import { defineCommand, type Command, type CommandOutcome } from './types.js'
 import { summariseUpdate } from './updates.js'
 
 /** Deployment (job) statuses after which nothing more happens. */
@@ -206,7 +207,8 @@ const runDeployment = defineCommand({
     'wait',
     'timeoutMinutes',
     'waitIfBusy',
-    ...GATE_INPUTS
+    ...GATE_INPUTS,
+    'githubDeployment'
   ],
   mutates: true,
   comments: true,
@@ -216,12 +218,18 @@ const runDeployment = defineCommand({
       "The deployment's final status (succeeded, failed, skipped), or its status when wait is false.",
     'update-id': 'ID of the update the deployment ran.',
     'console-url': 'Pulumi console page of the deployment.',
+    'github-deployment-id': 'ID of the GitHub deployment mirroring it (github-deployment).',
     ...GATE_OUTPUTS
   },
   async run(context, inputs) {
     const { stack } = inputs
     if (inputs.gitRef !== undefined && inputs.gitCommit !== undefined)
       throw new Error("Input 'git-ref': give git-ref or git-commit, not both.")
+    // Its final status is posted when the deployment ends, which wait: false never sees.
+    if (inputs.githubDeployment !== undefined && inputs.wait === false)
+      throw new Error(
+        "Input 'github-deployment': needs wait: true, so the GitHub deployment gets the final status."
+      )
     const gitCommit =
       inputs.gitCommit ?? (inputs.gitRef === undefined ? context.pullRequestHeadSha : undefined)
     const body = deploymentRequest({ ...inputs, ...(gitCommit === undefined ? {} : { gitCommit }) })
@@ -255,57 +263,129 @@ const runDeployment = defineCommand({
         summary: renderDeployment(report)
       }
     }
+    const mirror = await openMirror(context, inputs, { id: created.id, consoleUrl, gitCommit })
+    if (mirror?.id !== undefined) outputs['github-deployment-id'] = mirror.id
     const deadline = new Deadline(inputs.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
-    const { status, last } = await follow(context, stack, created.id, deadline)
-    const updates = await context.api.getJson(
-      deploymentPath(stack, created.id, 'updates'),
-      {},
-      readDeploymentUpdates
-    )
-    const update = updates.findLast(candidate => candidate.updateID !== undefined)
-    const report: DeploymentReport = { ...base, id: created.id, consoleUrl, status }
-    const failed = status !== 'succeeded'
-    const rules = gateRules(inputs)
-    let summary = ''
-    let comment: { stack: string; body: string }[] = []
-    // A deployment that failed before its Pulumi step ran has no update: nothing changed,
-    // and the gate judges the failure alone (fail-on: failed).
-    let gate = gateReport(
-      stackName(stack),
-      { resources: [], policies: [], failed, kind: inputs.operation },
-      rules
-    )
-    if (update?.updateID !== undefined) {
-      const summarised = await summariseUpdate(
-        context,
-        stack,
-        {
-          updateId: update.updateID,
-          status: update.info?.result ?? status,
-          finished: true,
-          ...(update.info?.kind === undefined ? {} : { kind: update.info.kind }),
-          ...(update.version === undefined ? {} : { version: update.version })
-        },
-        rules
+    let followed: { status: string; last: string[] }
+    try {
+      followed = await follow(context, stack, created.id, deadline)
+    } catch (error) {
+      await mirror?.finish(
+        'error',
+        `Pulumi ${inputs.operation} of ${stackName(stack)}: ${unfollowed(error)}`
       )
-      report.updateId = update.updateID
-      summary = summarised.summary
-      comment = [summarised.comment]
-      gate = summarised.gate
+      throw error
     }
-    return {
-      result: { ...report, ...gateResult(gate) },
-      outputs: { ...outputs, status, 'update-id': report.updateId ?? '', ...gate.outputs },
-      summary: `${renderDeployment(report)}\n${summary}`,
-      comment,
-      gate: outcomeGate(gate),
-      ...(failed
-        ? {
-            failure: `The deployment ${created.id} on ${stackName(stack)} ended ${status}: ${consoleUrl}${lastLines(last)}`
-          }
-        : {})
-    }
+    // Posted before the update is read: the GitHub deployment shows Pulumi's result, whatever
+    // reading the update or the gate say afterwards.
+    await mirror?.finish(
+      mirrorState(inputs.operation, followed.status),
+      `Pulumi ${inputs.operation} of ${stackName(stack)} ${followed.status}`
+    )
+    return followedOutcome(context, stack, inputs.operation, gateRules(inputs), {
+      base: { ...base, id: created.id, consoleUrl, status: followed.status },
+      outputs,
+      last: followed.last
+    })
   }
 })
+
+/** The GitHub deployment of this run, when github-deployment asks for one. */
+async function openMirror(
+  context: CommandContext,
+  inputs: { stack: StackRef; operation: string; githubDeployment?: string; gitRef?: string },
+  deployment: { id: string; consoleUrl: string; gitCommit: string | undefined }
+): Promise<DeploymentMirror | undefined> {
+  if (inputs.githubDeployment === undefined || context.openGitHubDeployment === undefined)
+    return undefined
+  return context.openGitHubDeployment({
+    environment: inputs.githubDeployment,
+    ...(deployment.gitCommit === undefined ? {} : { commit: deployment.gitCommit }),
+    ...(inputs.gitRef === undefined ? {} : { branch: inputs.gitRef }),
+    operation: inputs.operation,
+    stack: stackName(inputs.stack),
+    pulumiDeploymentId: deployment.id,
+    logUrl: deployment.consoleUrl,
+    environmentUrl: `${context.consoleUrl}/${stackName(inputs.stack)}`
+  })
+}
+
+/**
+ * The GitHub state for Pulumi's final status: a successful destroy leaves no environment
+ * (`inactive`); a skipped deployment deployed nothing, which is not the code's failure.
+ */
+function mirrorState(operation: string, status: string): FinalState {
+  if (status === 'succeeded') return operation === 'destroy' ? 'inactive' : 'success'
+  return status === 'failed' ? 'failure' : 'error'
+}
+
+/** Why a deployment was not followed to its end, for the GitHub status description. */
+function unfollowed(error: unknown): string {
+  if (error instanceof WaitTimeoutError) return 'cancelled after timeout-minutes'
+  if (error instanceof CancelledError) return 'cancelled with the job'
+  return 'not followed to its end (see the job log)'
+}
+
+/** The outcome of a deployment followed to its end: its update rendered and gated. */
+async function followedOutcome(
+  context: CommandContext,
+  stack: StackRef,
+  operation: string,
+  rules: GateRules,
+  run: {
+    base: DeploymentReport & { id: string; consoleUrl: string }
+    outputs: Record<string, string | number>
+    last: string[]
+  }
+): Promise<CommandOutcome> {
+  const report: DeploymentReport = { ...run.base }
+  const { status, id, consoleUrl } = run.base
+  const updates = await context.api.getJson(
+    deploymentPath(stack, id, 'updates'),
+    {},
+    readDeploymentUpdates
+  )
+  const update = updates.findLast(candidate => candidate.updateID !== undefined)
+  const failed = status !== 'succeeded'
+  let summary = ''
+  let comment: { stack: string; body: string }[] = []
+  // A deployment that failed before its Pulumi step ran has no update: nothing changed,
+  // and the gate judges the failure alone (fail-on: failed).
+  let gate = gateReport(
+    stackName(stack),
+    { resources: [], policies: [], failed, kind: operation },
+    rules
+  )
+  if (update?.updateID !== undefined) {
+    const summarised = await summariseUpdate(
+      context,
+      stack,
+      {
+        updateId: update.updateID,
+        status: update.info?.result ?? status,
+        finished: true,
+        ...(update.info?.kind === undefined ? {} : { kind: update.info.kind }),
+        ...(update.version === undefined ? {} : { version: update.version })
+      },
+      rules
+    )
+    report.updateId = update.updateID
+    summary = summarised.summary
+    comment = [summarised.comment]
+    gate = summarised.gate
+  }
+  return {
+    result: { ...report, ...gateResult(gate) },
+    outputs: { ...run.outputs, status, 'update-id': report.updateId ?? '', ...gate.outputs },
+    summary: `${renderDeployment(report)}\n${summary}`,
+    comment,
+    gate: outcomeGate(gate),
+    ...(failed
+      ? {
+          failure: `The deployment ${id} on ${stackName(stack)} ended ${status}: ${consoleUrl}${lastLines(run.last)}`
+        }
+      : {})
+  }
+}
 
 export const deploymentCommands: Command[] = [runDeployment]

@@ -1,5 +1,6 @@
 import type { Command } from './types.js'
 import { stackCommands } from './stacks.js'
+import { stackImportCommands } from './stack-import.js'
 import { updateCommands } from './updates.js'
 import { operationCommands } from './stack-operations.js'
 import { deploymentCommands } from './deployments.js'
@@ -13,6 +14,7 @@ import { resourceCommands } from './resources.js'
 /** Every command, in the order the README lists them. */
 export const COMMANDS: readonly Command[] = [
   ...stackCommands,
+  ...stackImportCommands,
   ...updateCommands,
   ...operationCommands,
   ...deploymentCommands,

@@ -55,7 +55,7 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 /** One line of manifest.json. */
-interface ManifestEntry {
+export interface ManifestEntry {
   stack: string
   /** Relative to the manifest's directory, with `/` separators. */
   path: string

@@ -1,5 +1,6 @@
 import type { PlannedRequest } from '../api/client.js'
 import { code, heading } from './escape.js'
+import { formatBytes } from './markdown.js'
 
 const SECRET_KEYS = /^(secret|tokenValue|token|password|accessToken|access_token|subject_token)$/i
 
@@ -21,7 +22,7 @@ export function renderPlannedRequests(planned: PlannedRequest[]): string {
     return `${heading(3, 'Dry run')}No request would be sent: nothing to change.\n`
   const items = planned.map(
     request =>
-      `- ${code(`${request.method} ${request.path}`)}${request.body === undefined ? '' : ` with body ${code(JSON.stringify(request.body))}`}`
+      `- ${code(`${request.method} ${request.path}`)}${request.body === undefined ? '' : ` with body ${code(JSON.stringify(request.body))}`}${request.bodyFile === undefined ? '' : ` with the bytes of ${code(request.bodyFile.path)} (${formatBytes(request.bodyFile.bytes)}, SHA-256 ${code(request.bodyFile.sha256.slice(0, 12))})`}`
   )
   return `${heading(3, 'Dry run')}These requests would be sent (nothing was changed):\n\n${items.join('\n')}\n`
 }

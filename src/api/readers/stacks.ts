@@ -92,6 +92,19 @@ const engineEvent: Reader<EngineEvent> = (value, at) => record(value, at) as unk
 
 export const readEventPage: Reader<Page<EngineEvent>> = page('events', engineEvent)
 
+/** GET …/resources/count: the number import-stack compares before replacing a state. */
+export const readResourceCount: Reader<{ resourceCount: number }> = object({
+  resourceCount: count
+})
+
+/**
+ * POST …/import: the update id to wait for. Absent is the caller's to explain (the state may
+ * have been replaced); present, it must be an identifier.
+ */
+export const readImportAnswer: Reader<{ updateId?: string }> = object({
+  updateId: optional(identifier)
+})
+
 export const readCreatedDeployment: Reader<CreatedDeployment> = object({
   id: identifier,
   consoleUrl: httpUrl,
