@@ -8,13 +8,13 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, readFile, realpath, stat } from 'node:fs/promises'
-import { relative, resolve, sep, isAbsolute } from 'node:path'
+import { resolve } from 'node:path'
 import { DeploymentScanner, type DeploymentFacts } from '../api/deployment-scanner.js'
 import { PulumiApiError } from '../api/errors.js'
 import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import type { ListUpdatesResponse, UpdateSummary } from '../api/types.js'
-import { pathInside } from '../files.js'
+import { isBelow, pathInside } from '../files.js'
 import { CancelledError, DEFAULT_TIMEOUT_MINUTES, Deadline, WaitTimeoutError } from '../poll.js'
 import { formatTime } from '../render/markdown.js'
 import { renderImports, type ImportRecord } from '../render/stack-import.js'
@@ -144,8 +144,7 @@ async function fileInside(directory: string, entry: ManifestEntry): Promise<stri
       )
     })
   ])
-  const rel = relative(base, target)
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw refused
+  if (!isBelow(base, target)) throw refused
   return target
 }
 
@@ -228,8 +227,11 @@ function backupTime(backup: Backup, facts: DeploymentFacts): BackupTime | undefi
   return { ms, label: `the file's checkpoint time ${facts.manifestTime ?? ''}`, kind: 'checkpoint' }
 }
 
-function changedAfter(update: UpdateSummary, since: BackupTime): boolean {
-  const { startTime, endTime } = update.info
+/** Whether the listed update changed the stack after `since`; each field is checked (server data). */
+function changedAfter(candidate: unknown, since: BackupTime): candidate is UpdateSummary {
+  const info: unknown = (candidate as { info?: unknown } | null)?.info
+  if (typeof info !== 'object' || info === null) return false
+  const { startTime, endTime } = info as { startTime?: unknown; endTime?: unknown }
   if (typeof endTime !== 'number' || !Number.isFinite(endTime) || endTime <= 0) return false
   if (since.kind === 'export') return endTime * 1000 > since.ms
   const started = typeof startTime === 'number' && startTime * 1000 > since.ms
@@ -249,8 +251,8 @@ async function staleness(
     page: 1,
     pageSize: FRESHNESS_PAGE_SIZE
   })
-  const updates = Array.isArray(page.updates) ? page.updates : []
-  const change = updates.find(update => typeof update === 'object' && changedAfter(update, since))
+  const updates: unknown[] = Array.isArray(page.updates) ? page.updates : []
+  const change = updates.find((update): update is UpdateSummary => changedAfter(update, since))
   if (change === undefined) return undefined
   const by = change.requestedBy?.githubLogin ?? change.requestedBy?.name
   return `${stackName(stack)} changed after ${since.label}: its ${change.info.kind} ${change.updateID} (version ${String(change.version)}${typeof by === 'string' ? `, by ${by}` : ''}) finished at ${formatTime(change.info.endTime)}, and importing the file would undo it`
