@@ -1,7 +1,7 @@
 /**
  * comment-on-pr: which pull request, which token, then one sticky comment per stack.
  * `@actions/github` is imported here on demand, so a run that posts no comment never
- * loads Octokit (ncc puts it in its own chunk).
+ * loads Octokit (the bundle puts it in its own chunk).
  */
 import { readFile } from 'node:fs/promises'
 import { commentBody, commentMarker, runUrl } from '../render/comment.js'
