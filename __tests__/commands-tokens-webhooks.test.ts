@@ -478,12 +478,6 @@ describe('delete-webhook', () => {
     expect(hook({ org: 'acme' }, 'ci-notifier')).toBeUndefined()
   })
 
-  it('requires webhook before any request', async () => {
-    const result = await run({ command: 'delete-webhook', organization: 'acme' })
-    expect(failure(result)).toContain("Input 'webhook': is required by delete-webhook")
-    expect(emulator.requests).toEqual([])
-  })
-
   it('fails with 404 for an unknown webhook', async () => {
     const result = await run({ command: 'delete-webhook', organization: 'acme', webhook: 'nope' })
     expect(failure(result)).toContain('404')

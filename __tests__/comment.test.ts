@@ -1,13 +1,14 @@
 /**
  * comment-on-pr end to end: the action reads from the Pulumi Cloud emulator and writes one
- * sticky comment per stack to a local stand-in for the GitHub API (GITHUB_API_URL).
+ * sticky comment per stack to a local stand-in for the GitHub API (GITHUB_API_URL). Finding,
+ * paging, someone else's marker and the cut itself are tested on the module directly
+ * (sticky-comment.test.ts); here, what the inputs and the command's outcome decide.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JsonObject } from '../emulator/types.js'
-import { commentBody, commentMarker } from '../src/render/comment.js'
-import { limitCharacters } from '../src/render/markdown.js'
+import { commentMarker } from '../src/github/sticky-comment.js'
 import { failureMessage, runAction, runDist } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
 import { startGitHubStandin, type GitHubStandin } from './support/github-standin.js'
@@ -109,46 +110,6 @@ describe('sticky pull request comment', () => {
       })
     ])
     expect(second.outputs['comment-url']).toBe(first.outputs['comment-url'])
-  })
-
-  test('finds its comment on a later page of a long conversation', async () => {
-    for (let i = 0; i < 230; i++)
-      github.addComment({ ...REPO, issue: PR, body: `chatter ${i}`, login: 'someone' })
-    const mine = github.addComment({
-      ...REPO,
-      issue: PR,
-      body: `${MARKER}\nold preview`,
-      login: 'github-actions[bot]'
-    })
-    const run = await runAction(inputs(), pullRequestEnv())
-    expect(run.exitCode).toBe(0)
-    const pages = github.calls
-      .filter(call => call.method === 'GET')
-      .map(call => call.query.get('page') ?? '1')
-    expect(pages).toEqual(['1', '2', '3'])
-    expect(writes()).toEqual([
-      expect.objectContaining({
-        method: 'PATCH',
-        path: `/repos/octo/app/issues/comments/${mine.id}`
-      })
-    ])
-    expect(mine.body).toContain('Preview of acme/website/prod')
-  })
-
-  test("another user's comment carrying the same marker is left alone", async () => {
-    const foreign = github.addComment({
-      ...REPO,
-      issue: PR,
-      body: `${MARKER}\nI copied your marker`,
-      login: 'mallory'
-    })
-    const run = await runAction(inputs(), pullRequestEnv())
-    expect(run.exitCode).toBe(0)
-    expect(foreign.body).toBe(`${MARKER}\nI copied your marker`)
-    expect(writes()).toEqual([
-      expect.objectContaining({ method: 'POST', path: `/repos/octo/app/issues/${PR}/comments` })
-    ])
-    expect(ours().filter(comment => comment.login === 'github-actions[bot]')).toHaveLength(1)
   })
 
   test('a read-only token (fork pull request) warns with the fix and does not fail the step', async () => {
@@ -286,26 +247,85 @@ describe('sticky pull request comment', () => {
     // One listing of the conversation serves every stack.
     expect(github.calls.filter(call => call.method === 'GET')).toHaveLength(1)
   })
+
+  test('a long change table folds into <details>; a failed gate stays in the open above it', async () => {
+    const preview = emulator.state
+      .getStack('acme', 'website', 'prod')
+      ?.updates.find(update => update.updateID === '41a0f3b8-2c4d-4e6f-a1b3-c5d7e9f1a2b4')
+    if (!preview) throw new Error('the seed lost its preview with a create')
+    const create = (i: number): JsonObject => {
+      const urn = `urn:pulumi:prod::website::aws:s3/bucketV2:BucketV2::extra-${i}`
+      const state = { type: 'aws:s3/bucketV2:BucketV2', urn }
+      return {
+        timestamp: preview.startTime + 2,
+        type: 'resourcePreEvent',
+        resourcePreEvent: {
+          metadata: { op: 'create', urn, type: state.type, old: null, new: state }
+        }
+      }
+    }
+    preview.events.splice(-1, 0, ...Array.from({ length: 60 }, (_, i) => create(i)))
+    const run = await runAction(
+      inputs({ command: 'get-update', 'update-id': preview.updateID, 'fail-on': 'create' }),
+      pullRequestEnv()
+    )
+    expect(run.exitCode).toBe(1)
+    const body = ours()[0]?.body ?? ''
+    const gate = body.indexOf('Gate failed')
+    const folded = body.indexOf('<details>')
+    expect(gate).toBeGreaterThan(0)
+    expect(folded).toBeGreaterThan(gate)
+    // Every <details> block closes, and none holds the verdict.
+    const blocks = [...body.matchAll(/<details>[\s\S]*?<\/details>/g)]
+    expect(blocks.length).toBe(body.split('<details>').length - 1)
+    for (const block of blocks) expect(block[0]).not.toContain('Gate')
+    expect(body).toContain('…and 11 more resource changes')
+  })
 })
 
-describe('comment body', () => {
-  test('starts with the marker and passes short markdown through', () => {
-    expect(commentBody('acme/a/b', '### hi\n', undefined)).toBe(
-      '<!-- pulumi-cloud-action:acme/a/b -->\n### hi\n'
-    )
+describe('comment-on-pr: on-change, through the bundled action', () => {
+  // Two previews of acme/website/prod in the seed: one creates a resource, one changes nothing.
+  const CHANGES = '41a0f3b8-2c4d-4e6f-a1b3-c5d7e9f1a2b4'
+  const NO_CHANGES = '40d3e9a1-7b2c-4f5d-8e6a-0c1b2a3d4e5f'
+  const onChange = (updateId: string): Record<string, string> =>
+    inputs({ command: 'get-update', 'update-id': updateId, 'comment-on-pr': 'on-change' })
+
+  test('a preview with changes writes the comment', async () => {
+    const run = await runDist(onChange(CHANGES), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs['has-changes']).toBe('true')
+    expect(ours()).toHaveLength(1)
+    expect(ours()[0]?.body).toContain(CHANGES)
+    expect(run.outputs['comment-url']).toMatch(/#issuecomment-\d+$/)
   })
 
-  test('a marker never ends its HTML comment early, and no two stacks share one', () => {
-    expect(commentMarker('a/b--c/d>e')).toBe('<!-- pulumi-cloud-action:a/b%2D%2Dc/d%3Ee -->')
-    expect(commentMarker('a/b-c/d')).toBe('<!-- pulumi-cloud-action:a/b-c/d -->')
-    expect(commentMarker('a/b--c/d')).not.toBe(commentMarker('a/b-c/d'))
-    expect(commentMarker('a/b_c/d')).not.toBe(commentMarker('a/b c/d'))
+  test('a preview without changes deletes the comment an earlier run wrote', async () => {
+    const first = await runDist(onChange(CHANGES), pullRequestEnv())
+    expect(first.exitCode).toBe(0)
+    const [earlier] = ours()
+    if (!earlier) throw new Error('the first run wrote no comment')
+
+    github.calls.length = 0
+    const second = await runDist(onChange(NO_CHANGES), pullRequestEnv())
+    expect(second.exitCode).toBe(0)
+    expect(second.outputs['has-changes']).toBe('false')
+    expect(writes()).toEqual([
+      expect.objectContaining({
+        method: 'DELETE',
+        path: `/repos/octo/app/issues/comments/${earlier.id}`
+      })
+    ])
+    expect(github.comments).toHaveLength(0)
+    expect(second.outputs['comment-url']).toBeUndefined()
+    expect(second.stdout).toContain('has no changes any more: deleted its earlier comment')
   })
 
-  test('cuts never split a surrogate pair and stay within the limit', () => {
-    const cut = limitCharacters('😀'.repeat(100), 50, 'note')
-    expect(cut.length).toBeLessThanOrEqual(50)
-    expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/)
-    expect(cut.endsWith('note\n')).toBe(true)
+  test('a preview without changes and no earlier comment writes nothing', async () => {
+    const run = await runDist(onChange(NO_CHANGES), pullRequestEnv())
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs['has-changes']).toBe('false')
+    expect(writes()).toEqual([])
+    expect(github.comments).toHaveLength(0)
+    expect(run.outputs['comment-url']).toBeUndefined()
   })
 })

@@ -69,14 +69,24 @@ describe('readSettings', () => {
     )
   })
 
-  test('comment-on-pr is settled with the inputs: on for a commenting command, refused otherwise', () => {
+  test('comment-on-pr is settled with the inputs: true, on-change or false for a commenting command, refused otherwise', () => {
     const preview = { command: 'list-previews', stack: 'acme/website/prod' }
     expect(settingsOf({ ...preview, 'comment-on-pr': 'true' }).comment).toBe('always')
     expect(settingsOf(preview).comment).toBe('never')
+    expect(settingsOf({ ...preview, 'comment-on-pr': 'On-Change' }).comment).toBe('on-change')
+    expect(settingsOf({ ...preview, 'comment-on-pr': 'false' }).comment).toBe('never')
+    expect(inputError({ ...preview, 'comment-on-pr': 'sometimes' }).message).toBe(
+      "Input 'comment-on-pr': 'sometimes' is not true, on-change or false"
+    )
     const error = inputError({ command: 'get-stack', stack: 'a/b/c', 'comment-on-pr': 'true' })
     expect(error.input).toBe('comment-on-pr')
     const commenting = COMMANDS.filter(c => c.comments === true).map(c => c.name)
-    expect(commenting.length).toBeGreaterThan(0)
+    expect([...commenting].sort()).toEqual([
+      'get-update',
+      'list-previews',
+      'list-update-events',
+      'run-deployment'
+    ])
     for (const name of commenting) expect(error.message).toContain(name)
   })
 })

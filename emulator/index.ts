@@ -11,6 +11,7 @@ import { teamRoutes } from './routes/teams.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { updateRoutes } from './routes/updates.js'
 import { deploymentRoutes, operationRoutes } from './routes/deployments.js'
+import { clientUpdateRoutes } from './routes/client-updates.js'
 import type { Timing } from './operations.js'
 import { webhookRoutes } from './routes/webhooks.js'
 import { EmulatorServer, type RecordedRequest } from './server.js'
@@ -65,6 +66,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...stackRoutes,
     ...updateRoutes,
     ...operationRoutes,
+    ...clientUpdateRoutes,
     ...deploymentRoutes,
     ...auditRoutes,
     ...resourceRoutes,

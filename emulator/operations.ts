@@ -102,7 +102,7 @@ export function deploymentLog(d: DeploymentState, s: StackState): LogLine[] {
   const verb = d.operation === 'preview' ? 'Previewing update' : `Running ${d.operation}`
   const lines: LogLine[] = [
     { at: 0, step: 0, header: STEPS[0], line: `Cloning ${sourceText(d.source)}` },
-    { at: span * 0.1, step: 0, line: 'HEAD is now at 9028e92' },
+    { at: span * 0.1, step: 0, line: `HEAD is now at ${clonedCommit(d.source).slice(0, 7)}` },
     { at: span * 0.2, step: 1, header: STEPS[1], line: 'npm ci' },
     { at: span * 0.3, step: 1, line: 'added 42 packages in 2s' },
     { at: span * 0.4, step: 2, header: STEPS[2], line: `${verb} (${s.stack}):` },
@@ -123,12 +123,54 @@ export function deploymentLog(d: DeploymentState, s: StackState): LogLine[] {
   return lines
 }
 
+/** The commit a branch (or the settings' default) stands at when the emulator clones it. */
+const BRANCH_HEAD = '9028e9275434ac4812cf0c268ad719a60f13967b'
+const DEFAULT_REPO = 'https://github.com/acme/website.git'
+
+function gitSource(source: JsonObject): JsonObject {
+  const git = source['git']
+  return typeof git === 'object' && git !== null && !Array.isArray(git) ? git : {}
+}
+
+/** The commit a deployment runs: the one it named, else its branch's head. */
+function clonedCommit(source: JsonObject): string {
+  const commit = gitSource(source)['commit']
+  return typeof commit === 'string' ? commit : BRANCH_HEAD
+}
+
+/**
+ * The update environment a Pulumi Deployments run records, as the CLI it runs does
+ * (pulumi/pulumi pkg/backend/updates.go keys): the cloned commit in `git.head`, the branch
+ * in `git.headName` (none for a commit checked out detached), the repository in `vcs.*`.
+ * No `ci.*` keys: a deployment is not a CI job.
+ */
+export function deploymentEnvironment(d: DeploymentState): Record<string, string> {
+  const git = gitSource(d.source)
+  const url = typeof git['repoURL'] === 'string' ? git['repoURL'] : DEFAULT_REPO
+  const [owner = '', repo = ''] = url
+    .replace(/^https:\/\/github\.com\//, '')
+    .replace(/\.git$/, '')
+    .split('/')
+  const environment: Record<string, string> = {
+    'exec.kind': 'auto.local',
+    'git.head': clonedCommit(d.source),
+    'git.dirty': 'false',
+    'vcs.kind': 'github.com',
+    'vcs.owner': owner,
+    'vcs.repo': repo
+  }
+  if (typeof git['commit'] !== 'string') {
+    const branch = typeof git['branch'] === 'string' ? git['branch'] : 'main'
+    environment['git.headName'] = branch.startsWith('refs/') ? branch : `refs/heads/${branch}`
+  }
+  return environment
+}
+
 function sourceText(source: JsonObject): string {
   const git = source['git']
   if (typeof git === 'object' && git !== null && !Array.isArray(git)) {
     const ref = [git['commit'], git['branch']].find(v => typeof v === 'string') ?? 'refs/heads/main'
-    const repo =
-      typeof git['repoURL'] === 'string' ? git['repoURL'] : 'https://github.com/acme/website.git'
+    const repo = typeof git['repoURL'] === 'string' ? git['repoURL'] : DEFAULT_REPO
     return `${repo} at ${ref}`
   }
   return 'https://github.com/acme/website.git at refs/heads/main'

@@ -18,6 +18,7 @@ import {
 } from './generate.js'
 import {
   DEFAULT_TIMING,
+  deploymentEnvironment,
   deploymentEvents,
   isPreviewKind,
   newDeploymentId,
@@ -56,6 +57,8 @@ export interface UpdateState extends SeedUpdate {
   generatedEvents?: number
   /** ended by a cancel request: its status reads `cancelled` */
   cancelled?: boolean
+  /** the lease token a client-run update's writes carry (`Authorization: update-token …`) */
+  leaseToken?: string
 }
 
 export interface StackState {
@@ -652,6 +655,8 @@ export class EmulatorState {
       result: 'succeeded' | 'failed'
       message: string
       events?: JsonObject[]
+      /** what the client that ran it recorded (UpdateMetadata.environment) */
+      environment?: Record<string, string>
       onSuccess?: (s: StackState) => void
       now?: number
     }
@@ -665,7 +670,7 @@ export class EmulatorState {
       startTime: Math.floor(now / 1000),
       result: 'in-progress',
       message: options.message,
-      environment: { 'exec.kind': 'auto.inline' },
+      environment: options.environment ?? { 'exec.kind': 'auto.inline' },
       config: {},
       resourceChanges: {},
       requestedBy: options.login,
@@ -694,11 +699,23 @@ export class EmulatorState {
     now: number
   ): void {
     this.simulated.delete(sim.update.updateID)
-    const u = sim.update
+    this.closeUpdate(s, sim.update, result, now, sim.onSuccess)
+  }
+
+  /** Ends an update: its result and the changes of its summary event; the stack's version. */
+  private closeUpdate(
+    s: StackState,
+    u: UpdateState,
+    result: 'succeeded' | 'failed',
+    now: number,
+    onSuccess?: (s: StackState) => void
+  ): void {
     u.result = result
     u.endTime = Math.floor(now / 1000)
-    const summary = [...u.events].reverse().find(e => e['type'] === 'summaryEvent')
-    const changes = summary?.['summaryEvent']
+    // Found by its key: events as the CLI sends them carry no `type`.
+    const changes = [...u.events].reverse().find(e => e['summaryEvent'] !== undefined)?.[
+      'summaryEvent'
+    ]
     if (typeof changes === 'object' && changes !== null && !Array.isArray(changes)) {
       const rc = changes['resourceChanges']
       if (typeof rc === 'object' && rc !== null && !Array.isArray(rc))
@@ -707,12 +724,79 @@ export class EmulatorState {
         )
     }
     if (!isPreviewKind(u.kind)) {
-      if (result === 'succeeded') sim.onSuccess?.(s)
+      if (result === 'succeeded') onSuccess?.(s)
       s.version = Math.max(s.version, u.version)
       s.lastUpdate = u.endTime
       u.resourceCount = s.resourceCount
       if (s.activeUpdate === u.updateID) s.currentOperation = undefined
     }
+  }
+
+  // -------------------------------------------------------------- updates a client runs
+
+  /**
+   * An update created as the CLI creates one (POST …/{kind}): recorded with the client's
+   * message, environment and config, not started.
+   */
+  createClientUpdate(
+    s: StackState,
+    kind: UpdateKind,
+    request: {
+      login: string
+      message: string
+      environment: Record<string, string>
+      config: UpdateState['config']
+    },
+    now = Date.now()
+  ): UpdateState {
+    const update: UpdateState = {
+      updateID: randomUUID(),
+      kind,
+      version: 0,
+      startTime: Math.floor(now / 1000),
+      result: 'not-started',
+      message: request.message,
+      environment: { ...request.environment },
+      config: { ...request.config },
+      resourceChanges: {},
+      requestedBy: request.login,
+      events: []
+    }
+    this.addUpdate(s, update)
+    return update
+  }
+
+  /** Starts a created update: its version and lease token; an update (not a preview) holds the stack. */
+  startClientUpdate(s: StackState, u: UpdateState, now = Date.now()): string {
+    const preview = isPreviewKind(u.kind)
+    u.version = preview ? s.version : s.version + 1
+    u.startTime = Math.floor(now / 1000)
+    u.result = 'in-progress'
+    u.leaseToken = randomBytes(24).toString('base64url')
+    if (!preview) {
+      s.currentOperation = { kind: u.kind, author: u.requestedBy, started: u.startTime }
+      s.activeUpdate = u.updateID
+    }
+    this.saveStack(s)
+    return u.leaseToken
+  }
+
+  /** The client's events, appended in the order sent. */
+  recordClientEvents(u: UpdateState, events: JsonObject[]): void {
+    u.events.push(...events)
+  }
+
+  /** Ends a client-run update with the status it reported (cancelled reads as cancelled). */
+  completeClientUpdate(
+    s: StackState,
+    u: UpdateState,
+    status: 'succeeded' | 'failed' | 'cancelled',
+    now = Date.now()
+  ): void {
+    if (status === 'cancelled') u.cancelled = true
+    // The lease stays: a late write with it is told the update completed (409), not 401.
+    this.closeUpdate(s, u, status === 'succeeded' ? 'succeeded' : 'failed', now)
+    this.saveStack(s)
   }
 
   /**
@@ -812,6 +896,7 @@ export class EmulatorState {
         result: d.result,
         message: `Deployment #${d.version}`,
         events: deploymentEvents(s, kind, d.result, Math.floor(now / 1000)),
+        environment: deploymentEnvironment(d),
         now,
         ...(kind === 'update'
           ? {

@@ -68,9 +68,12 @@ function spec<T>(
 
 export type CommentMode = 'always' | 'on-change' | 'never'
 
-/** `comment-on-pr`: a boolean. */
+/** `comment-on-pr`: true, on-change (only a preview or update that changes something), or false. */
 function parseCommentMode(raw: string): CommentMode {
-  return parseBoolean('comment-on-pr', raw) ? 'always' : 'never'
+  if (raw.toLowerCase() === 'on-change') return 'on-change'
+  if (/^(true|yes|on|1|false|no|off|0)$/i.test(raw))
+    return parseBoolean('comment-on-pr', raw) ? 'always' : 'never'
+  throw new InputError('comment-on-pr', `'${raw}' is not true, on-change or false`)
 }
 
 /** `fail-on`: a comma- or newline-separated list of FAIL_ON values. */
@@ -209,7 +212,7 @@ export const COMMON_INPUTS = {
   ),
   commentOnPr: spec(
     'comment-on-pr',
-    'Post the rendered preview/update as one sticky comment per stack on the pull request (list-previews, list-update-events, get-update).',
+    'Post the rendered preview/update as one sticky comment per stack on the pull request (list-previews, list-update-events, get-update, run-deployment): true, false, or on-change (only where it changes something or the gate fails; a stack with no changes has its earlier comment deleted).',
     parseCommentMode,
     'false'
   ),

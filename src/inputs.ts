@@ -13,8 +13,7 @@ import { join, resolve } from 'node:path'
 import { InputError, hasWildcard } from './input-parsers.js'
 import type { StackMode } from './commands/context.js'
 import type { Command } from './commands/types.js'
-import { readRunEvent, type RunEvent } from './github/event.js'
-import { runUrl } from './render/comment.js'
+import { readRunEvent, runUrl, type RunEvent } from './github/event.js'
 
 /** Reads one raw input the way the runner passes it (INPUT_<NAME>), trimmed. */
 export type InputReader = (name: string) => string

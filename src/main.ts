@@ -112,7 +112,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
     await publish(settings, execution, workDir)
-    if (settings.comment !== 'never') await commentOnPullRequest(settings, execution)
+    await commentOnPullRequest(settings, execution)
     // After the comment, so the pull request shows why the required check failed.
     const gate = execution.outcome?.gate
     if (gate?.verdict === 'failed')
@@ -192,15 +192,17 @@ async function summariseFailure(
 }
 
 async function commentOnPullRequest(settings: Settings, execution: Execution): Promise<void> {
+  if (settings.comment === 'never') return
   const token = settings.common.githubToken
   if (token) mask(token)
   const urls = await publishComments({
     comments: execution.outcome?.comment ?? [],
+    mode: settings.comment,
     token,
-    prNumber: settings.common.prNumber,
+    prNumber: settings.common.prNumber ?? settings.event.pullRequest?.number,
+    summaryUrl: settings.runUrl,
     env: process.env,
-    info,
-    warning: warn
+    log: { info, warning: warn }
   })
   if (urls.length > 0) core.setOutput('comment-url', urls.join('\n'))
 }

@@ -1,8 +1,9 @@
 /**
  * A local stand-in for the parts of the GitHub API the sticky comment uses: issue comments
- * (list with Link-header pages, create, update) and GraphQL `viewer { login }`; and the
- * deployments github-deployment writes (create a deployment, create a deployment status). It
- * records every call and can answer writes with 403, as GitHub does for a fork's read-only token.
+ * (list with Link-header pages, create, update, delete) and GraphQL `viewer { login }`; and
+ * the deployments github-deployment writes (create a deployment, create a deployment status).
+ * It records every call and can answer writes with 403, as GitHub does for a fork's read-only
+ * token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startLoopbackServer } from './loopback.js'
@@ -31,7 +32,7 @@ export interface GitHubStandin {
   viewer: string
   calls: StandinCall[]
   comments: StandinComment[]
-  /** Answer 403 to POST/PATCH of comments, as for a fork pull request's read-only token. */
+  /** Answer 403 to POST/PATCH/DELETE of comments, as for a fork pull request's read-only token. */
   readOnly: boolean
   addComment(comment: Omit<StandinComment, 'id'>): StandinComment
   /** Deployments created, each with the statuses posted to it, oldest first. */
@@ -167,14 +168,22 @@ export async function startGitHubStandin(
       }
     }
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname)
-    if (one && method === 'PATCH') {
-      const comment = standin.comments.find(c => c.id === Number(one[3]))
+    if (one && (method === 'PATCH' || method === 'DELETE')) {
+      const index = standin.comments.findIndex(
+        c => c.id === Number(one[3]) && c.owner === one[1] && c.repo === one[2]
+      )
+      const comment = standin.comments[index]
       if (!comment) {
         reply(res, 404, { message: 'Not Found' })
         return
       }
       if (standin.readOnly) {
         reply(res, 403, FORBIDDEN)
+        return
+      }
+      if (method === 'DELETE') {
+        standin.comments.splice(index, 1)
+        res.writeHead(204).end()
         return
       }
       comment.body = bodyText(body)

@@ -231,7 +231,7 @@ function cancelDeployment(ctx: Ctx) {
 
 // ------------------------------------------------------------------ update cancellation
 
-function kindPath(kind: string): string {
+export function kindPath(kind: string): string {
   if (isPreviewKind(kind)) return 'preview'
   if (kind === 'refresh' || kind === 'destroy') return kind
   return 'update'

@@ -345,9 +345,11 @@ export class PulumiCloud {
         // The token goes per request and only to the API's own origin, never to a redirect target elsewhere.
         ...(sameOrigin && token !== undefined ? { Authorization: `token ${token}` } : {})
       }
-      this.debug(
-        `${method} ${redactQuery(target)} ${describeHeaders(headers)}${sameOrigin ? '' : ' (no Authorization: other origin)'}`
-      )
+      // Built only when asked for: a 1,000-page listing would format 1,000 unread lines.
+      if (this.options.debug)
+        this.debug(
+          `${method} ${redactQuery(target)} ${describeHeaders(headers)}${sameOrigin ? '' : ' (no Authorization: other origin)'}`
+        )
       const response = await this.rawRequest(method, path, target, payload, headers, deadlineAt)
       const status = response.statusCode ?? 0
       if (

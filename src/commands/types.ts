@@ -1,6 +1,7 @@
 import type { StackRef } from '../api/paths.js'
 import type { InputKey, InputValues } from '../input-catalog.js'
 import type { CommandContext } from './context.js'
+import type { StackComment } from '../github/sticky-comment.js'
 
 export type { CommandContext } from './context.js'
 
@@ -23,7 +24,7 @@ export interface CommandOutcome {
   /** Job summary section, already rendered (GFM). */
   summary: string
   /** Compact markdown per stack for the sticky pull request comment (comment-on-pr). */
-  comment?: { stack: string; body: string }[]
+  comment?: StackComment[]
   /**
    * A result file the command already wrote (streamed page by page, see src/result-file.ts),
    * holding the full result; `result` is then a compact digest of it. Without it, main writes

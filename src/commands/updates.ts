@@ -26,6 +26,7 @@ import {
 } from './gate-outputs.js'
 import type { GateRules } from '../gate.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
+import type { StackComment } from '../github/sticky-comment.js'
 
 const DEFAULT_PAGE_SIZE = 10
 /** Resource records in the compact `result` output; the result file has them all. */
@@ -122,7 +123,7 @@ interface UpdateReport {
   /** Compact JSON for the `result` output: counts and capped lists, never the events. */
   result: Record<string, unknown>
   summary: string
-  comment: { stack: string; body: string }
+  comment: StackComment
   count: number
   gate: GateReport
 }
@@ -228,7 +229,10 @@ export async function summariseUpdate(
     summary: gate.markdown + renderUpdate(meta, model) + note,
     comment: {
       stack: meta.stack,
-      body: gate.markdown + renderUpdate(meta, model, { compact: true }) + note
+      body: gate.markdown + renderUpdate(meta, model, { compact: true }) + note,
+      // comment-on-pr: on-change decides on the gate's own has-changes, never a recount.
+      hasChanges: gate.verdict.hasChanges,
+      gateFailed: gate.verdict.verdict === 'failed'
     },
     count: model.events,
     gate

@@ -19,7 +19,7 @@
  *   warning: the Pulumi deployment and the step's result never depend on the mirror.
  */
 import { USER_AGENT } from '../version.js'
-import type { GitHubClient } from './comment.js'
+import type { GitHubClient } from './client.js'
 
 /** A Pulumi deployment as its GitHub deployment shows it. */
 export interface MirrorRequest {

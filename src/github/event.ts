@@ -61,3 +61,13 @@ export function readRunEvent(env: {
   const pullRequest = pullRequestOf(payload)
   return pullRequest === undefined ? event : { ...event, pullRequest }
 }
+
+/** Where the whole job summary of this run is: the run's page. */
+export function runUrl(env: {
+  serverUrl?: string | undefined
+  repository?: string | undefined
+  runId?: string | undefined
+}): string | undefined {
+  if (!env.repository || !env.runId) return undefined
+  return `${env.serverUrl || 'https://github.com'}/${env.repository}/actions/runs/${env.runId}`
+}

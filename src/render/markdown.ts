@@ -27,27 +27,61 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit] ?? 'GiB'}`
 }
 
+const CLOSE_DETAILS = '\n</details>'
+/** At most this many open blocks are closed at a cut (the action never nests deeper). */
+const MAX_CLOSED = 2
+
 /**
  * Ends a cut-off prefix at its last whole line (a table row or a link is either whole or
- * gone), drops a half character at the cut, and appends the visible note.
+ * gone), drops a half character at the cut, closes a `<details>` block the cut left open (or
+ * the note would be folded away with it), and appends the visible note.
  */
 function endAtLine(prefix: string, note: string): string {
   const lastNewline = prefix.lastIndexOf('\n')
   const whole =
     lastNewline > 0 ? prefix.slice(0, lastNewline) : prefix.replace(/[\uD800-\uDBFF\uFFFD]$/, '')
-  return `${whole}\n\n${note}\n`
+  // Escaped text never holds a raw `<details`: only the action's own blocks are counted.
+  const open =
+    (whole.match(/<details[\s>]/g) ?? []).length - (whole.match(/<\/details>/g) ?? []).length
+  return `${whole}${CLOSE_DETAILS.repeat(Math.min(MAX_CLOSED, Math.max(0, open)))}\n\n${note}\n`
+}
+
+/**
+ * Cuts to `max` as `size` measures it, `prefix(budget)` giving the first `budget` units; a
+ * cut that had to close blocks is made again with room for the closing tags.
+ */
+function cutToFit(
+  max: number,
+  note: string,
+  size: (text: string) => number,
+  prefix: (budget: number) => string
+): string {
+  const cut = (reserve: number): string =>
+    endAtLine(prefix(Math.max(0, max - size(note) - 4 - reserve)), note)
+  const first = cut(0)
+  return size(first) <= max ? first : cut(MAX_CLOSED * CLOSE_DETAILS.length)
 }
 
 /** Cuts markdown to at most `maxBytes` of UTF-8 (GitHub's job summary limit), saying so. */
 export function limitBytes(markdown: string, maxBytes: number, note: string): string {
   if (Buffer.byteLength(markdown) <= maxBytes) return markdown
-  const budget = Math.max(0, maxBytes - Buffer.byteLength(note) - 4)
+  const bytes = Buffer.from(markdown)
   // A UTF-8 sequence cut in two decodes as U+FFFD, which endAtLine drops.
-  return endAtLine(Buffer.from(markdown).subarray(0, budget).toString('utf8'), note)
+  return cutToFit(
+    maxBytes,
+    note,
+    text => Buffer.byteLength(text),
+    budget => bytes.subarray(0, budget).toString('utf8')
+  )
 }
 
 /** Cuts markdown to at most `maxCharacters` UTF-16 units (GitHub's comment limit), saying so. */
 export function limitCharacters(markdown: string, maxCharacters: number, note: string): string {
   if (markdown.length <= maxCharacters) return markdown
-  return endAtLine(markdown.slice(0, Math.max(0, maxCharacters - note.length - 4)), note)
+  return cutToFit(
+    maxCharacters,
+    note,
+    text => text.length,
+    budget => markdown.slice(0, budget)
+  )
 }

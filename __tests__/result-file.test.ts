@@ -1,0 +1,177 @@
+/**
+ * The result file: commands with large results (list-update-events, list-audit-logs) stream it
+ * page by page and keep `result` a digest; the JSON writer underneath never writes invalid JSON
+ * and never leaves a partial file.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BIG_UPDATE_ID } from '../emulator/index.js'
+import { bigUpdateEvent } from '../emulator/generate.js'
+import type { EngineEvent } from '../src/api/types.js'
+import { isPreviewKind } from '../src/render/events.js'
+import { JsonStreamWriter, streamResultFile } from '../src/result-file.js'
+import type { ActionRun } from './support/action.js'
+import { useEmulator } from './support/emulator.js'
+
+const emulator = useEmulator()
+const { run } = emulator
+
+function stack(project: string, name: string) {
+  const found = emulator.state.getStack('acme', project, name)
+  if (!found) throw new Error(`no stack acme/${project}/${name} in the seed`)
+  return found
+}
+
+async function resultFile(action: ActionRun): Promise<Record<string, unknown>> {
+  const path = action.outputs['result-file'] ?? ''
+  expect(path).not.toBe('')
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
+}
+
+function result(action: ActionRun): Record<string, unknown> {
+  return JSON.parse(action.outputs.result ?? 'null') as Record<string, unknown>
+}
+
+describe('results streamed to the result file', () => {
+  it('list-update-events: `result` is a digest, the events are in the result file', async () => {
+    const latest = stack('website', 'prod')
+      .updates.filter(u => !isPreviewKind(u.kind))
+      .sort((a, b) => b.version - a.version)[0]
+    const action = await run({ command: 'list-update-events', stack: 'acme/website/prod' })
+    expect(action.exitCode).toBe(0)
+    const compact = result(action)
+    expect(compact).not.toHaveProperty('events')
+    expect(compact).toMatchObject({
+      updateId: latest?.updateID,
+      status: 'succeeded',
+      finished: true,
+      count: latest?.events.length
+    })
+    const file = await resultFile(action)
+    expect(file.events).toEqual(latest?.events)
+    // The file is the digest plus the events.
+    expect({ ...file, events: undefined }).toEqual({ ...compact, events: undefined })
+  })
+
+  it('list-update-events over 5000 generated events keeps `result` small', async () => {
+    await emulator.restart({ generate: { updateEvents: 5000 } })
+    const action = await run({
+      command: 'list-update-events',
+      stack: 'acme/big/state',
+      'update-id': BIG_UPDATE_ID
+    })
+    expect(action.exitCode).toBe(0)
+    expect(action.outputs.count).toBe('5000')
+    expect(Buffer.byteLength(action.outputs.result ?? '')).toBeLessThan(64 * 1024)
+    const events = (await resultFile(action)).events as EngineEvent[]
+    expect(events).toHaveLength(5000)
+    // In the order the service sent them, none lost or doubled.
+    for (const index of [0, 1, 2500, 4998, 4999])
+      expect(events[index]).toEqual(bigUpdateEvent(index, 5000))
+  })
+
+  it('list-audit-logs: `result` holds the count and time range, the file every event', async () => {
+    const expected = emulator.state.auditLog('acme')
+    expect(expected.length).toBeGreaterThan(1)
+    const action = await run({ command: 'list-audit-logs', organization: 'acme' })
+    expect(action.exitCode).toBe(0)
+    const times = expected.map(e => e.timestamp)
+    expect(result(action)).toEqual({
+      organization: 'acme',
+      count: expected.length,
+      newest: Math.max(...times),
+      oldest: Math.min(...times)
+    })
+    const file = await resultFile(action)
+    expect((file.events as { event: string }[]).map(e => e.event)).toEqual(
+      expected.map(e => e.event)
+    )
+    expect(file.count).toBe(expected.length)
+    expect(action.summary).toContain(`${expected.length} audit events of acme`)
+  })
+
+  it('a failed paging leaves no partial result file', async () => {
+    await emulator.restart({ generate: { auditEvents: 250 } })
+    emulator.addFault({
+      method: 'GET',
+      path: '/api/orgs/acme/auditlogs',
+      query: 'continuationToken=',
+      kind: 'repeat-token',
+      count: -1
+    })
+    const action = await run({ command: 'list-audit-logs', organization: 'acme' })
+    expect(action.exitCode).toBe(1)
+    expect(action.outputs['result-file']).toBeUndefined()
+    const written = Object.keys(await action.files()).filter(name => name.endsWith('.json'))
+    expect(written).toEqual([])
+  })
+})
+
+describe('JsonStreamWriter', () => {
+  let dir = ''
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pca-json-writer-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('writes nested objects and arrays with commas only between items', async () => {
+    const { path, value } = await streamResultFile(dir, 'test', async writer => {
+      await writer.begin('{')
+      await writer.field('a', 1)
+      writer.key('list')
+      await writer.begin('[')
+      for (let i = 0; i < 3; i++) await writer.value({ i, text: 'x"\n' })
+      await writer.begin('[')
+      await writer.end()
+      await writer.end()
+      writer.key('empty')
+      await writer.begin('{')
+      await writer.end()
+      await writer.fields({ b: 'two', c: null, d: undefined })
+      await writer.end()
+      return 'done'
+    })
+    expect(value).toBe('done')
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({
+      a: 1,
+      list: [{ i: 0, text: 'x"\n' }, { i: 1, text: 'x"\n' }, { i: 2, text: 'x"\n' }, []],
+      empty: {},
+      b: 'two',
+      c: null,
+      d: null
+    })
+  })
+
+  it('streams a document larger than its buffer intact', async () => {
+    const item = { text: 'y'.repeat(1000) }
+    const { path } = await streamResultFile(dir, 'big', async writer => {
+      await writer.begin('[')
+      for (let i = 0; i < 2000; i++) await writer.value({ ...item, i })
+      await writer.end()
+    })
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as { i: number }[]
+    expect(parsed.map(x => x.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i))
+  })
+
+  it('refuses misuse instead of writing invalid JSON, and removes the file', async () => {
+    const writer = await JsonStreamWriter.create(join(dir, 'misuse.json'))
+    await writer.begin('{')
+    await expect(writer.value(1)).rejects.toThrow('needs a key first')
+    expect(() => {
+      writer.key('a')
+      writer.key('b')
+    }).toThrow("key 'b' out of place")
+    await writer.abandon()
+    let path = ''
+    await expect(
+      streamResultFile(dir, 'unfinished', async w => {
+        path = w.path
+        await w.begin('[')
+      })
+    ).rejects.toThrow('closed before the document was complete')
+    await expect(readFile(path)).rejects.toThrow('ENOENT')
+  })
+})
