@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { PulumiCloud } from '../src/api/client.js'
 import { NetworkError, PulumiApiError } from '../src/api/errors.js'
+import { integer, page, record } from '../src/api/readers/core.js'
 import { describeFailure } from '../src/failure.js'
 import { failureMessage } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
@@ -95,7 +96,7 @@ describe('failure messages say what to do (B7)', () => {
   it('a refused connection on a GET names api-url, the proxy and retrying later', async () => {
     const api = client(`http://127.0.0.1:${await closedPort()}`)
     try {
-      const error = await api.getJson('/api/user').catch((caught: unknown) => caught)
+      const error = await api.getJson('/api/user', {}, record).catch((caught: unknown) => caught)
       expect(error).toBeInstanceOf(NetworkError)
       const message = describeFailure(error)
       expect(message).toMatch(/^GET \/api\/user failed: .*ECONNREFUSED/)
@@ -167,7 +168,7 @@ describe('failure messages say what to do (B7)', () => {
     expect(await readdir(directory)).toEqual(['not-a-directory'])
   })
 
-  it('a malformed body that trips the code keeps the message and says to report it', async () => {
+  it('a body of the wrong shape fails the read, naming the request and what to do', async () => {
     emulator.addFault({
       method: 'GET',
       path: '/api/stacks/acme/website/prod',
@@ -179,7 +180,7 @@ describe('failure messages say what to do (B7)', () => {
 
     expect(run.exitCode).toBe(1)
     expect(failureMessage(run)).toMatch(
-      /^Cannot read properties of null .*: unexpected response from Pulumi Cloud or a bug in the action; re-run with ACTIONS_STEP_DEBUG=true and report it\.$/
+      /^The service answered GET \/api\/stacks\/acme\/website\/prod with null where an object was expected; .* Re-run the step; if it persists, report it with X-Pulumi-Request-ID [0-9a-f-]+\.$/
     )
   })
 })
@@ -210,7 +211,7 @@ describe('malformed write answers (B9)', () => {
     emulator.addFault({ method: 'GET', path: '/api/user/stacks', kind: 'malformed-json' })
     const api = client(emulator.url)
     try {
-      await expect(api.getJson('/api/user/stacks')).rejects.toThrow(
+      await expect(api.getJson('/api/user/stacks', {}, record)).rejects.toThrow(
         'not valid JSON (12 bytes starting "{\\"stacks\\": [")'
       )
     } finally {
@@ -238,18 +239,16 @@ describe('PulumiCloud helpers', () => {
     loopback = await startLoopbackServer((request, response) => {
       served++
       const token = new URL(request.url ?? '/', 'http://x').searchParams.get('continuationToken')
-      const page = token === null ? { items: [1, 2], next: 'p2' } : { items: [3], next: null }
+      const page =
+        token === null
+          ? { items: [1, 2], continuationToken: 'p2' }
+          : { items: [3], continuationToken: null }
       response.writeHead(200, { 'Content-Type': 'application/json' })
       response.end(JSON.stringify(page))
     })
     const api = client(loopback.url)
     try {
-      const items = await api.collect<{ items?: number[]; next?: string | null }, number>(
-        '/api/things',
-        {},
-        page => page.items,
-        page => page.next
-      )
+      const items = await api.collect('/api/things', {}, page('items', integer))
       expect(items).toEqual([1, 2, 3])
       expect(served).toBe(2)
     } finally {
@@ -264,8 +263,8 @@ describe('PulumiCloud helpers', () => {
     })
     const api = client(loopback.url)
     try {
-      await expect(api.getOptionalJson('/api/x')).resolves.toBeUndefined()
-      await expect(api.getJson('/api/x')).rejects.toThrow(
+      await expect(api.getOptionalJson('/api/x', {}, record)).resolves.toBeUndefined()
+      await expect(api.getJson('/api/x', {}, record)).rejects.toThrow(
         'GET /api/x returned an unexpected body: the body was empty'
       )
     } finally {

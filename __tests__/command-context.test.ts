@@ -4,6 +4,7 @@
  */
 import { ResponseFormatError } from '../src/api/errors.js'
 import { orgPath } from '../src/api/paths.js'
+import { readAddedMember, readWebhook } from '../src/api/readers/organization.js'
 import { fakeContext, runCommand } from './support/command-context.js'
 import { useEmulator } from './support/emulator.js'
 
@@ -34,9 +35,10 @@ describe('command context', () => {
     const fake = await fakeContext(emulator, { dryRun: true })
     try {
       const path = orgPath('acme', 'hooks')
-      const written = await fake.context.writeJson<{ name: string }>(
+      const written = await fake.context.writeJson(
         'POST',
         path,
+        readWebhook,
         { displayName: 'x', secret: 'hush-0192' },
         { force: true }
       )
@@ -60,9 +62,10 @@ describe('command context', () => {
   test('sent for real, writeJson hands back the answer and write only that it was sent', async () => {
     const fake = await fakeContext(emulator)
     try {
-      const added = await fake.context.writeJson<{ role: string }>(
+      const added = await fake.context.writeJson(
         'POST',
         orgPath('acme', 'members', 'erin'),
+        readAddedMember,
         { role: 'member' }
       )
       expect(added.sent && added.response.role).toBe('member')
@@ -70,7 +73,7 @@ describe('command context', () => {
       expect(removed).toEqual({ sent: true, response: undefined })
       // An empty answer where the operation returns a document is a format error, not undefined.
       await expect(
-        fake.context.writeJson('DELETE', orgPath('acme', 'members', 'bob'))
+        fake.context.writeJson('DELETE', orgPath('acme', 'members', 'bob'), readAddedMember)
       ).rejects.toBeInstanceOf(ResponseFormatError)
       expect(fake.planned).toEqual([])
     } finally {

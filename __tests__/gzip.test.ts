@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { PulumiCloud } from '../src/api/client.js'
 import { PulumiApiError, ResponseFormatError } from '../src/api/errors.js'
+import { record } from '../src/api/readers/core.js'
 import { startLoopbackServer, type LoopbackServer } from './support/loopback.js'
 
 let server: LoopbackServer | undefined
@@ -95,8 +96,8 @@ describe('gzip transfers', () => {
       response.end(body)
     })
     try {
-      expect(await api.getJson('/ok')).toEqual({ name: 'prod ✓' })
-      const error = await api.getJson('/fail').catch((caught: unknown) => caught)
+      expect(await api.getJson('/ok', {}, record)).toEqual({ name: 'prod ✓' })
+      const error = await api.getJson('/fail', {}, record).catch((caught: unknown) => caught)
       expect(error).toBeInstanceOf(PulumiApiError)
       expect((error as PulumiApiError).detail).toBe('busy ✓')
       expect(seen.every(request => request.headers['accept-encoding'] === 'gzip')).toBe(true)
@@ -135,7 +136,7 @@ describe('gzip transfers', () => {
           : Buffer.from(page).map((byte, i) => (i === page.length - 6 ? byte ^ 0xff : byte))
       const { api } = await clientFor(gzipAnswer(Buffer.from(cut)))
       try {
-        await expect(api.getJson('/api/events')).rejects.toThrow(
+        await expect(api.getJson('/api/events', {}, record)).rejects.toThrow(
           /gzip body is corrupt or truncated/
         )
       } finally {
@@ -151,7 +152,7 @@ describe('gzip transfers', () => {
     })
     const directory = await outputDir()
     try {
-      await expect(api.getJson('/api/user')).rejects.toThrow(/encoded as 'br'/)
+      await expect(api.getJson('/api/user', {}, record)).rejects.toThrow(/encoded as 'br'/)
       await expect(
         api.download('/api/stacks/a/b/c/export', {}, join(directory, 'state.json'))
       ).rejects.toThrow(/encoded as 'br'/)

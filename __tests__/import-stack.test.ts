@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PulumiCloud } from '../src/api/client.js'
+import { readImportAnswer } from '../src/api/readers/stacks.js'
 import { FileChangedError } from '../src/api/file-body.js'
 import type { AnyInputs } from '../src/commands/types.js'
 import type { ImportRecord } from '../src/render/stack-import.js'
@@ -393,11 +394,12 @@ describe('import-stack: the bytes sent are the bytes checked', () => {
     })
     try {
       // As if the file changed between the check and the upload: the recorded hash differs.
-      const sent = api.sendFile('POST', '/api/stacks/acme/website/prod/import', {
-        path: file,
-        bytes: bytes.length,
-        sha256: 'b'.repeat(64)
-      })
+      const sent = api.sendFile(
+        'POST',
+        '/api/stacks/acme/website/prod/import',
+        { path: file, bytes: bytes.length, sha256: 'b'.repeat(64) },
+        readImportAnswer
+      )
       await expect(sent).rejects.toThrow(FileChangedError)
       await expect(sent).rejects.toThrow('changed while it was being sent')
     } finally {

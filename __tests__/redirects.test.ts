@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { PulumiCloud } from '../src/api/client.js'
 import { PulumiApiError } from '../src/api/errors.js'
+import { record } from '../src/api/readers/core.js'
 import { startLoopbackServer } from './support/loopback.js'
 
 const TOKEN = 'pul-redirect-test-token-51f0c2'
@@ -75,7 +76,9 @@ describe('redirects', () => {
       const debug: string[] = []
       const cloud = client(api.url, debug)
       try {
-        await expect(cloud.getJson('/api/stacks/acme/website/prod/export')).resolves.toEqual({
+        await expect(
+          cloud.getJson('/api/stacks/acme/website/prod/export', {}, record)
+        ).resolves.toEqual({
           moved: true
         })
       } finally {
@@ -107,7 +110,7 @@ describe('redirects', () => {
     })
     const cloud = client(api.url)
     try {
-      await expect(cloud.getJson('/api/old')).resolves.toEqual({ ok: true })
+      await expect(cloud.getJson('/api/old', {}, record)).resolves.toEqual({ ok: true })
     } finally {
       cloud.dispose()
     }
@@ -126,7 +129,7 @@ describe('redirects', () => {
     })
     const cloud = client(api.url)
     try {
-      await expect(cloud.getJson('/api/start')).resolves.toEqual({ hops: 2 })
+      await expect(cloud.getJson('/api/start', {}, record)).resolves.toEqual({ hops: 2 })
     } finally {
       cloud.dispose()
     }

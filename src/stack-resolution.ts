@@ -1,6 +1,6 @@
 import type { ReadApi } from './commands/context.js'
 import type { StackRef } from './api/paths.js'
-import type { ListStacksResponse } from './api/types.js'
+import { readStackPage } from './api/readers/stacks.js'
 import { hasWildcard, type StackPattern } from './input-parsers.js'
 
 /** Lists stacks (all pages) with the service's own filters. */
@@ -14,13 +14,8 @@ export async function* listStacks(
     tagName: filters.tagName,
     tagValue: filters.tagValue
   }
-  for await (const page of api.pages<ListStacksResponse>(
-    '/api/user/stacks',
-    query,
-    p => p.continuationToken
-  )) {
-    if (!Array.isArray(page.stacks)) continue
-    for (const s of page.stacks)
+  for await (const page of api.pages('/api/user/stacks', query, readStackPage)) {
+    for (const s of page.items)
       yield { organization: s.orgName, project: s.projectName, stack: s.stackName }
   }
 }

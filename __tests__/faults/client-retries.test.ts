@@ -5,6 +5,8 @@
  */
 import { PulumiCloud } from '../../src/api/client.js'
 import { PulumiApiError, ResponseFormatError, TimeoutError } from '../../src/api/errors.js'
+import { readAuditPage } from '../../src/api/readers/organization.js'
+import { readStack } from '../../src/api/readers/stacks.js'
 import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '../../src/api/retry.js'
 import type { RunningEmulator } from '../../emulator/index.js'
 import { requestsTo, withEmulator } from '../support/emulator.js'
@@ -35,11 +37,6 @@ async function using<T>(api: PulumiCloud, body: (api: PulumiCloud) => Promise<T>
   }
 }
 
-interface AuditPage {
-  auditLogEvents: { timestamp: number; description: string }[]
-  continuationToken?: string
-}
-
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise
@@ -64,14 +61,9 @@ describe('paged GET under faults (client)', () => {
         const items: string[] = []
         let page = 0
         await using(api, async () => {
-          for await (const body of api.pages<AuditPage>(
-            AUDIT,
-            { startTime: 4_000_000_000 },
-            p => p.continuationToken
-          )) {
+          for await (const body of api.pages(AUDIT, { startTime: 4_000_000_000 }, readAuditPage)) {
             page += 1
-            for (const event of body.auditLogEvents)
-              items.push(`${event.timestamp}:${event.description}`)
+            for (const event of body.items) items.push(`${event.timestamp}:${event.description}`)
             // Fault the next request only, i.e. page 2.
             if (page === 1)
               emulator.addFault({ path: AUDIT, kind: 'status', status: 503, count: 2 })
@@ -101,13 +93,13 @@ describe('paged GET under faults (client)', () => {
       const error = await using(api, () =>
         failure(
           (async () => {
-            for await (const body of api.pages<AuditPage>(
+            for await (const body of api.pages(
               AUDIT,
               { startTime: 4_000_000_000 },
-              p => p.continuationToken
+              readAuditPage
             )) {
               page += 1
-              expect(body.auditLogEvents.length).toBeGreaterThan(0)
+              expect(body.items.length).toBeGreaterThan(0)
               // From page 2 on, the server hands back the token it was just given.
               if (page === 1) emulator.addFault({ path: AUDIT, kind: 'repeat-token', count: -1 })
               if (page > 10) throw new Error('paging did not stop')
@@ -128,7 +120,7 @@ describe('what is retried (client)', () => {
     await withEmulator({}, async emulator => {
       for (const status of [503, 502, 500])
         emulator.addFault({ method: 'GET', path: STACK, kind: 'status', status })
-      const stack = await using(client(emulator), api => api.getJson<{ stackName: string }>(STACK))
+      const stack = await using(client(emulator), api => api.getJson(STACK, {}, readStack))
       expect(stack.stackName).toBe('prod')
       expect(requestsTo(emulator, 'GET', /^\/api\/stacks\/acme\/website\/prod$/)).toHaveLength(4)
     })
@@ -137,7 +129,7 @@ describe('what is retried (client)', () => {
   test.concurrent('GET: gives up after 4 attempts and says so', async () => {
     await withEmulator({}, async emulator => {
       emulator.addFault({ method: 'GET', path: STACK, kind: 'status', status: 503, count: -1 })
-      const error = await using(client(emulator), api => failure(api.getJson(STACK)))
+      const error = await using(client(emulator), api => failure(api.getJson(STACK, {}, readStack)))
       expect(error).toBeInstanceOf(PulumiApiError)
       expect(apiError(error).status).toBe(503)
       expect(error.message).toMatch(/after 4 attempts/)
@@ -148,7 +140,7 @@ describe('what is retried (client)', () => {
   test.concurrent('GET: a reset before any byte is retried', async () => {
     await withEmulator({}, async emulator => {
       emulator.addFault({ method: 'GET', path: STACK, kind: 'reset' })
-      const stack = await using(client(emulator), api => api.getJson<{ stackName: string }>(STACK))
+      const stack = await using(client(emulator), api => api.getJson(STACK, {}, readStack))
       expect(stack.stackName).toBe('prod')
       expect(requestsTo(emulator, 'GET', /prod$/)).toHaveLength(2)
     })
@@ -157,7 +149,7 @@ describe('what is retried (client)', () => {
   test.concurrent('GET: 4xx other than 429 is final at once', async () => {
     await withEmulator({}, async emulator => {
       emulator.addFault({ method: 'GET', path: STACK, kind: 'status', status: 400, count: -1 })
-      const error = await using(client(emulator), api => failure(api.getJson(STACK)))
+      const error = await using(client(emulator), api => failure(api.getJson(STACK, {}, readStack)))
       expect(apiError(error).status).toBe(400)
       expect(requestsTo(emulator, 'GET', /prod$/)).toHaveLength(1)
     })
@@ -198,7 +190,9 @@ describe('what is retried (client)', () => {
     await withEmulator({}, async emulator => {
       emulator.addFault({ method: 'GET', path: STACK, kind: 'stall', delayMs: 10_000, count: -1 })
       const started = Date.now()
-      const error = await using(client(emulator, FAST, 1), api => failure(api.getJson(STACK)))
+      const error = await using(client(emulator, FAST, 1), api =>
+        failure(api.getJson(STACK, {}, readStack))
+      )
       expect(error).toBeInstanceOf(TimeoutError)
       expect(error.message).toMatch(/timed out.*timeout-seconds/)
       expect(Date.now() - started).toBeLessThan(2500)
@@ -209,7 +203,7 @@ describe('what is retried (client)', () => {
   test.concurrent('200 with malformed JSON is a ResponseFormatError, not retried', async () => {
     await withEmulator({}, async emulator => {
       emulator.addFault({ method: 'GET', path: STACK, kind: 'malformed-json', count: -1 })
-      const error = await using(client(emulator), api => failure(api.getJson(STACK)))
+      const error = await using(client(emulator), api => failure(api.getJson(STACK, {}, readStack)))
       expect(error).toBeInstanceOf(ResponseFormatError)
       expect(error.message).toMatch(/not valid JSON/)
       expect(requestsTo(emulator, 'GET', /prod$/)).toHaveLength(1)
@@ -223,7 +217,7 @@ describe('Retry-After', () => {
       emulator.addFault({ method: 'GET', path: STACK, kind: 'status', status: 429, retryAfter: 2 })
       const started = Date.now()
       const stack = await using(client(emulator, DEFAULT_RETRY), api =>
-        api.getJson<{ stackName: string }>(STACK)
+        api.getJson(STACK, {}, readStack)
       )
       const elapsed = Date.now() - started
       expect(stack.stackName).toBe('prod')
@@ -246,7 +240,7 @@ describe('Retry-After', () => {
       })
       const started = Date.now()
       await using(client(emulator, { attempts: 4, baseDelayMs: 10, maxDelayMs: 300 }), api =>
-        api.getJson(STACK)
+        api.getJson(STACK, {}, readStack)
       )
       expect(Date.now() - started).toBeGreaterThanOrEqual(290)
       expect(Date.now() - started).toBeLessThan(2000)

@@ -13,6 +13,7 @@ import {
 } from './body.js'
 import { RetryBudget, bufferedDeadlineMs, limits } from './limits.js'
 import { fileBodyStream, type FileBody } from './file-body.js'
+import { readAnswer, type Page, type Reader, type Site } from './readers/core.js'
 
 export type Query = Record<string, string | number | boolean | undefined>
 export type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE'
@@ -90,32 +91,40 @@ export class PulumiCloud {
     return `${path}${search ? `?${search}` : ''}`
   }
 
-  async getJson<T>(path: string, query: Query = {}): Promise<T> {
-    const value = await this.getOptionalJson<T>(path, query)
+  /**
+   * A GET's JSON answer as `read` checks it (src/api/readers): there is no unchecked way to
+   * read an answer, so no command can forget it.
+   */
+  async getJson<T>(path: string, query: Query, read: Reader<T>): Promise<T> {
+    const value = await this.getOptionalJson(path, query, read)
     if (value === undefined) throw new ResponseFormatError('GET', path, 'the body was empty')
     return value
   }
 
   /** A GET whose 204 (empty body) means "nothing to report": undefined instead of an error. */
-  async getOptionalJson<T>(path: string, query: Query = {}): Promise<T | undefined> {
-    return this.bufferedGet(path, query, body =>
-      body.length === 0 ? undefined : parseJson<T>('GET', path, body.toString('utf8'))
-    )
+  async getOptionalJson<T>(path: string, query: Query, read: Reader<T>): Promise<T | undefined> {
+    const { value, site } = await this.bufferedGet(path, query)
+    return value === undefined ? undefined : readAnswer(read, value, site)
   }
 
   /**
-   * A GET's parsed JSON with the bytes it was parsed from, for callers that copy parts of
+   * A GET's checked JSON with the bytes it was parsed from, for callers that copy parts of
    * the page as the service sent them (see json-items.ts).
    */
-  async getJsonBytes<T>(path: string, query: Query = {}): Promise<JsonPage<T>> {
-    return this.bufferedGet(path, query, body => {
-      if (body.length === 0) throw new ResponseFormatError('GET', path, 'the body was empty')
-      return { value: parseJson<T>('GET', path, body.toString('utf8')), body }
-    })
+  async getJsonBytes<T>(path: string, query: Query, read: Reader<T>): Promise<JsonPage<T>> {
+    const { value, site, body } = await this.bufferedGet(path, query)
+    if (value === undefined) throw new ResponseFormatError('GET', path, 'the body was empty')
+    return { value: readAnswer(read, value, site), body }
   }
 
-  /** One buffered GET, retried as a whole (request, capped body, parse) within the deadline. */
-  private async bufferedGet<R>(path: string, query: Query, parse: (body: Buffer) => R): Promise<R> {
+  /**
+   * One buffered GET, retried as a whole (request, capped body, parse) within the deadline;
+   * undefined for an empty body. Checking is the caller's: a malformed document is not retried.
+   */
+  private async bufferedGet(
+    path: string,
+    query: Query
+  ): Promise<{ value: unknown; site: Site; body: Buffer }> {
     return withRetries(
       this.retry,
       this.debug,
@@ -123,36 +132,60 @@ export class PulumiCloud {
       async () => {
         const deadlineAt = this.deadline()
         const response = await this.open('GET', path, query, undefined, deadlineAt)
-        return parse(await readBodyBytes(response, this.bufferedContext('GET', path, deadlineAt)))
+        const body = await readBodyBytes(response, this.bufferedContext('GET', path, deadlineAt))
+        const value = body.length === 0 ? undefined : parseJson('GET', path, body.toString('utf8'))
+        return { value, site: siteOf('GET', path, response), body }
       },
       this.budget
     )
   }
 
-  /** A write: sent once. Returns the parsed body, or undefined for 204/empty bodies. */
-  async send<T>(
+  /** A write whose answer is not read: sent once, never retried (the service may have applied it). */
+  async send(method: WriteMethod, path: string, body?: unknown, query: Query = {}): Promise<void> {
+    await this.sendOnce(method, path, body, query)
+  }
+
+  /** A write answered with a JSON document, checked by `read`; an empty answer is an error. */
+  async sendJson<T>(
     method: WriteMethod,
     path: string,
+    read: Reader<T>,
     body?: unknown,
     query: Query = {}
-  ): Promise<T | undefined> {
+  ): Promise<T> {
+    const { value, site } = await this.sendOnce(method, path, body, query)
+    if (value === undefined)
+      throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
+    return readAnswer(read, value, site)
+  }
+
+  private async sendOnce(
+    method: WriteMethod,
+    path: string,
+    body: unknown,
+    query: Query
+  ): Promise<{ value: unknown; site: Site }> {
     const deadlineAt = this.deadline()
     const response = await this.open(method, path, query, body, deadlineAt)
     const text = await readBody(response, this.bufferedContext(method, path, deadlineAt))
-    return text.length === 0 ? undefined : parseJson<T>(method, path, text)
+    const value = text.length === 0 ? undefined : parseJson(method, path, text)
+    return { value, site: siteOf(method, path, response) }
   }
 
   /**
    * A write whose body is a file's bytes as they are (file-body.ts), sent once like `send`:
-   * a stream cannot be replayed, and the service may have applied it. The answer is JSON.
+   * a stream cannot be replayed, and the service may have applied it. The answer is JSON,
+   * checked by `read`; an empty answer is undefined.
    */
   async sendFile<T>(
     method: WriteMethod,
     path: string,
     body: FileBody,
+    read: Reader<T>,
     query: Query = {}
   ): Promise<T | undefined> {
     const upload = fileBodyStream(body)
+    let answer: { value: unknown; site: Site }
     try {
       // No whole-request deadline while the body goes out (a large state takes its time);
       // the socket's idle timeout still applies, and the answer has the buffered deadline.
@@ -160,42 +193,32 @@ export class PulumiCloud {
       const text = await readBody(response, this.bufferedContext(method, path, this.deadline()))
       const changed = upload.failure()
       if (changed) throw changed
-      return text.length === 0 ? undefined : parseJson<T>(method, path, text)
+      const value = text.length === 0 ? undefined : parseJson(method, path, text)
+      answer = { value, site: siteOf(method, path, response) }
     } catch (error) {
       // The service refusing a cut-short body is not the news: the file changing is.
       throw upload.failure() ?? error
     } finally {
       upload.stream.destroy()
     }
+    return answer.value === undefined ? undefined : readAnswer(read, answer.value, answer.site)
   }
 
-  /** Every item of every page: `pick` takes a page's items, `next` its continuation token. */
-  async collect<P, I>(
-    path: string,
-    query: Query,
-    pick: (page: P) => I[] | undefined,
-    next: (page: P) => string | null | undefined
-  ): Promise<I[]> {
-    const items: I[] = []
-    for await (const page of this.pages<P>(path, query, next)) {
-      const picked = pick(page)
-      if (Array.isArray(picked)) items.push(...picked)
-    }
+  /** Every item of every page of a listing that continues with `continuationToken`. */
+  async collect<T>(path: string, query: Query, read: Reader<Page<T>>): Promise<T[]> {
+    const items: T[] = []
+    for await (const page of this.pages(path, query, read)) items.push(...page.items)
     return items
   }
 
   /**
-   * Follows `continuationToken` page by page. Each page is retried on its own, so a fault
-   * never re-fetches earlier pages; a token seen before ends with an error, not a loop.
+   * Follows `continuationToken` page by page, each page checked by `read`. Each page is
+   * retried on its own, so a fault never re-fetches earlier pages; a token seen before ends
+   * with an error, not a loop.
    */
-  async *pages<P>(
-    path: string,
-    query: Query,
-    nextToken: (page: P) => string | null | undefined
-  ): AsyncGenerator<P> {
+  async *pages<T>(path: string, query: Query, read: Reader<Page<T>>): AsyncGenerator<Page<T>> {
     // No fetching ahead: some callers stop at the page they were looking for.
-    for await (const page of this.pagesWithBytes<P>(path, query, nextToken, () => false))
-      yield page.value
+    for await (const page of this.pagesWithBytes(path, query, read, () => false)) yield page.value
   }
 
   /**
@@ -204,15 +227,15 @@ export class PulumiCloud {
    * after it: when it says no (e.g. max-events is reached) nothing is fetched ahead, and a
    * caller that stops there never causes a request it did not need.
    */
-  async *pagesWithBytes<P>(
+  async *pagesWithBytes<T>(
     path: string,
     query: Query,
-    nextToken: (page: P) => string | null | undefined,
-    wanted: (page: P) => boolean = () => true
-  ): AsyncGenerator<JsonPage<P>> {
+    read: Reader<Page<T>>,
+    wanted: (page: Page<T>) => boolean = () => true
+  ): AsyncGenerator<JsonPage<Page<T>>> {
     const seen = new Set<string>()
     let fetched = 0
-    const fetch = (token: string | undefined): Promise<JsonPage<P>> => {
+    const fetch = (token: string | undefined): Promise<JsonPage<Page<T>>> => {
       // A service handing out a new token on every page forever stops here (limits.ts).
       if (++fetched > limits().maxPages)
         return Promise.reject(
@@ -222,18 +245,19 @@ export class PulumiCloud {
             `the listing went on past ${limits().maxPages.toLocaleString('en-US')} pages, the most the action follows, so paging stopped; narrow the request (a filter or a time range)`
           )
         )
-      return this.getJsonBytes<P>(
+      return this.getJsonBytes(
         path,
-        token === undefined ? query : { ...query, continuationToken: token }
+        token === undefined ? query : { ...query, continuationToken: token },
+        read
       )
     }
-    let ahead: Promise<JsonPage<P>> | undefined = fetch(undefined)
+    let ahead: Promise<JsonPage<Page<T>>> | undefined = fetch(undefined)
     try {
       for (;;) {
-        const page: JsonPage<P> = await ahead
+        const page: JsonPage<Page<T>> = await ahead
         ahead = undefined
-        const next = nextToken(page.value)
-        const more = next !== undefined && next !== null && next !== ''
+        const next = page.value.continuationToken
+        const more = next !== undefined && next !== ''
         const repeated = more && seen.has(next)
         if (more && !repeated) {
           seen.add(next)
@@ -458,10 +482,9 @@ function messageFromJson(text: string): string | undefined {
  * A write's answer may hold a secret (create-token's tokenValue) not yet masked, so only a
  * GET's malformed body is quoted; a write's is reported by its length alone.
  */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape the API promises
-function parseJson<T>(method: string, path: string, text: string): T {
+function parseJson(method: string, path: string, text: string): unknown {
   try {
-    return JSON.parse(text) as T
+    return JSON.parse(text) as unknown
   } catch {
     const start = method === 'GET' ? ` starting ${JSON.stringify(text.slice(0, 40))}` : ''
     throw new ResponseFormatError(method, path, `not valid JSON (${text.length} bytes${start})`)
@@ -496,6 +519,11 @@ async function beforeDeadline<T extends { message: IncomingMessage }>(
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** The request an answer came from, with its X-Pulumi-Request-ID for error messages. */
+function siteOf(method: string, path: string, response: IncomingMessage): Site {
+  return { method, path, requestId: headerValue(response.headers['x-pulumi-request-id']) }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

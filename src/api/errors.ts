@@ -46,14 +46,43 @@ export class TimeoutError extends Error {
 
 /** The service answered 2xx but the body was not what its API promises. */
 export class ResponseFormatError extends Error {
-  override readonly name = 'ResponseFormatError'
+  override readonly name: string = 'ResponseFormatError'
   constructor(
     readonly method: string,
     readonly path: string,
-    reason: string
+    reason: string,
+    /** The whole message, when the subclass says it its own way. */
+    message = `${method} ${path} returned an unexpected body: ${reason}. Check that api-url points at Pulumi Cloud.`
   ) {
+    super(message)
+  }
+}
+
+/**
+ * One field of a 2xx answer was not what the API promises (src/api/readers): nothing was taken
+ * from the document. `shown` is the value as the message may quote it (see readers/core.ts).
+ */
+export class ResponseFieldError extends ResponseFormatError {
+  override readonly name = 'ResponseFieldError'
+  constructor(
+    method: string,
+    path: string,
+    /** Where in the document, e.g. `updates[0].version`; empty for the document itself. */
+    readonly field: string,
+    expected: string,
+    shown: string,
+    requestId: string | undefined
+  ) {
+    const where = field === '' ? shown : `\`${field}\` = ${shown}`
+    const report =
+      requestId === undefined
+        ? 'check that api-url points at Pulumi Cloud'
+        : `report it with X-Pulumi-Request-ID ${requestId}`
     super(
-      `${method} ${path} returned an unexpected body: ${reason}. Check that api-url points at Pulumi Cloud.`
+      method,
+      path,
+      expected,
+      `The service answered ${method} ${path} with ${where} where ${expected} was expected; the service or a proxy returned an unexpected document, so the action did not use it. Re-run the step; if it persists, ${report}.`
     )
   }
 }

@@ -1,5 +1,6 @@
 import { PulumiCloud } from './client.js'
-import { NetworkError, PulumiApiError, ResponseFormatError } from './errors.js'
+import { NetworkError, PulumiApiError } from './errors.js'
+import { filled, object, optional, shown } from './readers/core.js'
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js'
 
 export const TOKEN_EXCHANGE_PATH = '/api/oauth/token'
@@ -64,10 +65,8 @@ function exchangeBody(request: TokenExchangeRequest): Record<string, string | nu
   }
 }
 
-interface ExchangeResponse {
-  access_token?: unknown
-  expires_in?: unknown
-}
+/** The OAuth answer: a token that becomes the run's credential, and how long it lasts. */
+const readExchange = object({ access_token: filled, expires_in: optional(shown) })
 
 /**
  * Trades a GitHub ID token for a Pulumi access token. The exchange creates nothing the
@@ -88,12 +87,11 @@ export async function exchangeIdToken(request: TokenExchangeRequest): Promise<Ex
       request.retry ?? DEFAULT_RETRY,
       request.debug ?? (() => undefined),
       'OIDC token exchange',
-      () => api.send<ExchangeResponse>('POST', TOKEN_EXCHANGE_PATH, exchangeBody(request))
+      () => api.sendJson('POST', TOKEN_EXCHANGE_PATH, readExchange, exchangeBody(request))
     )
-    const accessToken = answer?.access_token
-    if (typeof accessToken !== 'string' || accessToken === '')
-      throw new ResponseFormatError('POST', TOKEN_EXCHANGE_PATH, 'no access_token in the answer')
-    const expires = answer?.expires_in
+    const accessToken = answer.access_token
+    // Only ever logged, so an odd lifetime is left out rather than failing the login.
+    const expires = answer.expires_in
     return typeof expires === 'number'
       ? { accessToken, expiresInSeconds: expires }
       : { accessToken }

@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path'
 import { arrayItemsBytes } from '../api/json-items.js'
 import { orgPath } from '../api/paths.js'
 import { RecordCounter } from '../api/record-counter.js'
-import type { AuditLogEvent, AuditLogsResponse } from '../api/types.js'
+import { readAuditPage } from '../api/readers/organization.js'
+import type { AuditLogEvent } from '../api/types.js'
 import {
   MAX_AUDIT_ROWS,
   renderAuditExport,
@@ -88,13 +89,13 @@ const listAuditLogs = defineCommand({
         await writer.begin('[')
         // Pages are fetched one ahead while fewer than max-events have arrived, never past.
         let arrived = 0
-        for await (const { value: page, body } of context.api.pagesWithBytes<AuditLogsResponse>(
+        for await (const { value: page, body } of context.api.pagesWithBytes(
           orgPath(organization, 'auditlogs'),
           query,
-          p => p.continuationToken,
-          p => (arrived += eventsOf(p).length) < limit
+          readAuditPage,
+          p => (arrived += p.items.length) < limit
         )) {
-          const events = eventsOf(page)
+          const events = page.items
           const take = Math.min(events.length, limit - count)
           // The events go to the file as the service sent them, not serialised again.
           const raw = arrayItemsBytes(body, 'auditLogEvents', events.length, take)
@@ -149,7 +150,3 @@ function auditRow(event: AuditLogEvent): AuditRow {
 }
 
 export const auditCommands: Command[] = [exportAuditLogs, listAuditLogs]
-
-function eventsOf(page: AuditLogsResponse): AuditLogEvent[] {
-  return Array.isArray(page.auditLogEvents) ? page.auditLogEvents : []
-}

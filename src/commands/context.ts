@@ -6,6 +6,7 @@
 import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/client.js'
 import type { FileBody } from '../api/file-body.js'
 import { ResponseFormatError } from '../api/errors.js'
+import type { Reader } from '../api/readers/core.js'
 import type { OpenMirror } from '../github/deployment.js'
 export type { DeploymentMirror, FinalState } from '../github/deployment.js'
 import { redactSecrets } from '../render/plan.js'
@@ -63,10 +64,11 @@ export interface CommandContext extends Environment {
   api: ReadApi
   /** A write whose answer is not read: sent once (never retried), or planned under dry-run. */
   write(method: WriteMethod, path: string, body?: unknown, query?: Query): Promise<Written<void>>
-  /** A write answered with a JSON document; an empty answer is a ResponseFormatError. */
+  /** A write answered with a JSON document that `read` checks; an empty answer is an error. */
   writeJson<T>(
     method: WriteMethod,
     path: string,
+    read: Reader<T>,
     body?: unknown,
     query?: Query
   ): Promise<Written<T>>
@@ -78,6 +80,7 @@ export interface CommandContext extends Environment {
     method: WriteMethod,
     path: string,
     body: FileBody,
+    read: Reader<T>,
     query?: Query
   ): Promise<Written<T>>
   /** True when this run only plans its writes (dry-run on a command that mutates). */
@@ -86,7 +89,7 @@ export interface CommandContext extends Environment {
 }
 
 /** The part of the client a writer needs: sending, and showing a path with its query. */
-export type WriteApi = Pick<PulumiCloud, 'send' | 'sendFile' | 'pathWithQuery'>
+export type WriteApi = Pick<PulumiCloud, 'send' | 'sendJson' | 'sendFile' | 'pathWithQuery'>
 
 /**
  * The context's writes over `api`: under dry-run each write is recorded (secrets redacted),
@@ -108,27 +111,26 @@ export class Writes {
     query?: Query
   ): Promise<Written<void>> => {
     if (this.dryRun) return this.plan(method, path, body, query)
-    await this.api.send<unknown>(method, path, body, query)
+    await this.api.send(method, path, body, query)
     return { sent: true, response: undefined }
   }
 
   readonly writeJson = async <T>(
     method: WriteMethod,
     path: string,
+    read: Reader<T>,
     body?: unknown,
     query?: Query
   ): Promise<Written<T>> => {
     if (this.dryRun) return this.plan(method, path, body, query)
-    const response = await this.api.send<T>(method, path, body, query)
-    if (response === undefined)
-      throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
-    return { sent: true, response }
+    return { sent: true, response: await this.api.sendJson(method, path, read, body, query) }
   }
 
   readonly writeFile = async <T>(
     method: WriteMethod,
     path: string,
     body: FileBody,
+    read: Reader<T>,
     query?: Query
   ): Promise<Written<T>> => {
     if (this.dryRun) {
@@ -143,7 +145,7 @@ export class Writes {
       )
       return { sent: false, planned }
     }
-    const response = await this.api.sendFile<T>(method, path, body, query)
+    const response = await this.api.sendFile(method, path, body, read, query)
     if (response === undefined)
       throw new ResponseFormatError(method, path, 'the body was empty where a JSON answer was due')
     return { sent: true, response }

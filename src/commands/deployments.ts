@@ -1,5 +1,12 @@
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import {
+  readCreatedDeployment,
+  readDeploymentLogs,
+  readDeploymentStatus,
+  readDeploymentUpdates
+} from '../api/readers/stacks.js'
+import type { DeploymentStatus } from '../api/types.js'
+import {
   Backoff,
   CancelledError,
   DEFAULT_TIMEOUT_MINUTES,
@@ -27,29 +34,6 @@ const FINAL_STATUSES = new Set(['succeeded', 'failed', 'skipped'])
 const LAST_LINES = 20
 /** Log pages read after the deployment ended, at most (the rest is in the console). */
 const MAX_DRAIN_PAGES = 200
-
-interface CreateDeploymentResponse {
-  id: string
-  consoleUrl: string
-  version: number
-}
-
-interface DeploymentResponse {
-  id?: string
-  status?: string
-  version?: number
-}
-
-interface DeploymentLogs {
-  lines?: { header?: string; timestamp?: string; line?: string }[]
-  nextToken?: string
-}
-
-interface DeploymentUpdate {
-  updateID?: string
-  version?: number
-  info?: { kind?: string; result?: string }
-}
 
 function deploymentPath(stack: StackRef, id: string, ...rest: string[]): string {
   return stackPath(stack, 'deployments', id, ...rest)
@@ -98,26 +82,27 @@ class LogFollower {
 
   /** Reads one page; returns how many lines it brought. */
   async page(): Promise<number> {
-    const page = await this.context.api.getJson<DeploymentLogs>(
+    const page = await this.context.api.getJson(
       this.path,
-      this.token === undefined ? {} : { continuationToken: this.token }
+      this.token === undefined ? {} : { continuationToken: this.token },
+      readDeploymentLogs
     )
-    const lines = Array.isArray(page.lines) ? page.lines : []
+    const { lines } = page
     for (const entry of lines) {
-      if (typeof entry.header === 'string' && entry.header !== '') {
+      if (entry.header !== undefined && entry.header !== '') {
         this.close()
         this.context.startGroup(entry.header)
         this.group = true
       }
       // A line may hold several; each is its own log line (made inert by the runner side).
-      for (const line of (typeof entry.line === 'string' ? entry.line : '').split(/\r?\n/)) {
+      for (const line of (entry.line ?? '').split(/\r?\n/)) {
         this.context.info(line)
         this.last.push(line)
         if (this.last.length > LAST_LINES) this.last.shift()
       }
     }
     const next = page.nextToken
-    if (typeof next !== 'string' || next === '') this.done = true
+    if (next === undefined || next === '') this.done = true
     else this.token = next
     return lines.length
   }
@@ -128,10 +113,12 @@ class LogFollower {
   }
 }
 
-async function readStatus(context: CommandContext, stack: StackRef, id: string): Promise<string> {
-  const found = await context.api.getJson<DeploymentResponse>(deploymentPath(stack, id))
-  if (typeof found.status !== 'string')
-    throw new Error(`The deployment ${id} has no status; is api-url Pulumi Cloud?`)
+async function readStatus(
+  context: CommandContext,
+  stack: StackRef,
+  id: string
+): Promise<DeploymentStatus> {
+  const found = await context.api.getJson(deploymentPath(stack, id), {}, readDeploymentStatus)
   return found.status
 }
 
@@ -246,9 +233,10 @@ const runDeployment = defineCommand({
     const gitCommit =
       inputs.gitCommit ?? (inputs.gitRef === undefined ? context.pullRequestHeadSha : undefined)
     const body = deploymentRequest({ ...inputs, ...(gitCommit === undefined ? {} : { gitCommit }) })
-    const written = await context.writeJson<CreateDeploymentResponse>(
+    const written = await context.writeJson(
       'POST',
       stackPath(stack, 'deployments'),
+      readCreatedDeployment,
       body
     )
     const base: DeploymentReport = {
@@ -260,9 +248,7 @@ const runDeployment = defineCommand({
     }
     if (!written.sent) return { result: base, summary: renderDeployment(base) }
     const created = written.response
-    if (typeof created.id !== 'string' || created.id === '')
-      throw new Error('The service accepted the deployment but returned no ID; check Pulumi Cloud.')
-    const consoleUrl = typeof created.consoleUrl === 'string' ? created.consoleUrl : ''
+    const { consoleUrl } = created
     context.info(`Deployment ${created.id} of ${stackName(stack)} queued: ${consoleUrl}`)
     const outputs: Record<string, string | number> = {
       'deployment-id': created.id,
@@ -354,12 +340,12 @@ async function followedOutcome(
 ): Promise<CommandOutcome> {
   const report: DeploymentReport = { ...run.base }
   const { status, id, consoleUrl } = run.base
-  const updates = await context.api.getJson<DeploymentUpdate[]>(
-    deploymentPath(stack, id, 'updates')
+  const updates = await context.api.getJson(
+    deploymentPath(stack, id, 'updates'),
+    {},
+    readDeploymentUpdates
   )
-  const update = (Array.isArray(updates) ? updates : []).findLast(
-    candidate => typeof candidate.updateID === 'string'
-  )
+  const update = updates.findLast(candidate => candidate.updateID !== undefined)
   const failed = status !== 'succeeded'
   let summary = ''
   let comment: { stack: string; body: string }[] = []
@@ -378,8 +364,8 @@ async function followedOutcome(
         updateId: update.updateID,
         status: update.info?.result ?? status,
         finished: true,
-        ...(typeof update.info?.kind === 'string' ? { kind: update.info.kind } : {}),
-        ...(typeof update.version === 'number' ? { version: update.version } : {})
+        ...(update.info?.kind === undefined ? {} : { kind: update.info.kind }),
+        ...(update.version === undefined ? {} : { version: update.version })
       },
       rules
     )

@@ -1,28 +1,8 @@
 import { orgPath } from '../api/paths.js'
+import { readAddedMember, readMemberPage, readRoles } from '../api/readers/organization.js'
+import type { RoleRecord } from '../api/types.js'
 import { renderMemberList, renderMembershipChange } from '../render/members.js'
 import { defineCommand, type Command } from './types.js'
-
-/** An organization member as the service returns it (the fields the action reads). */
-export interface OrganizationMember {
-  role: string
-  user: { name?: string; githubLogin: string; email?: string }
-  created?: string
-  fgaRole?: { id: string; name?: string }
-  knownToPulumi?: boolean
-  virtualAdmin?: boolean
-}
-
-interface ListMembersResponse {
-  members?: OrganizationMember[]
-  continuationToken?: string | null
-}
-
-/** A role record of GET /api/orgs/{org}/roles (PermissionDescriptorRecord). */
-interface RoleRecord {
-  id: string
-  name?: string
-  defaultIdentifier?: string
-}
 
 /** "Billing Manager", "billingManager" and "billing-manager" name the same role. */
 function roleKey(name: string): string {
@@ -47,11 +27,10 @@ const listMembers = defineCommand({
   mutates: false,
   outputs: { count: 'Number of members.' },
   async run(context, { organization }) {
-    const members = await context.api.collect<ListMembersResponse, OrganizationMember>(
+    const members = await context.api.collect(
       orgPath(organization, 'members'),
       { type: 'backend' },
-      page => page.members,
-      page => page.continuationToken
+      readMemberPage
     )
     return {
       result: members,
@@ -71,9 +50,10 @@ const addMember = defineCommand({
   outputs: {},
   async run(context, { organization, username, role }) {
     const chosen = role ?? 'member'
-    const added = await context.writeJson<OrganizationMember>(
+    const added = await context.writeJson(
       'POST',
       orgPath(organization, 'members', username),
+      readAddedMember,
       { role: chosen }
     )
     return {
@@ -122,11 +102,11 @@ const setMemberRole = defineCommand({
   outputs: {},
   async run(context, { organization, username, role }) {
     // The service changes roles by ID only (a {"role"} body is not found), so resolve the name first.
-    const { roles } = await context.api.getJson<{ roles?: RoleRecord[] }>(
+    const { roles: available } = await context.api.getJson(
       orgPath(organization, 'roles'),
-      { uxPurpose: 'role' }
+      { uxPurpose: 'role' },
+      readRoles
     )
-    const available = Array.isArray(roles) ? roles : []
     const found = findRole(available, role)
     if (found === undefined) {
       const names = available.map(r => r.name ?? r.defaultIdentifier ?? r.id).join(', ')

@@ -5,7 +5,8 @@
 import { PulumiApiError } from '../api/errors.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import { sleep } from '../api/retry.js'
-import type { ListUpdatesResponse, UpdateSummary } from '../api/types.js'
+import { readUpdateList } from '../api/readers/stacks.js'
+import type { UpdateSummary } from '../api/types.js'
 import {
   describeOrigin,
   describeSelector,
@@ -40,10 +41,6 @@ export interface PreviewSearch {
   capped?: boolean
 }
 
-function previewsOf(response: ListUpdatesResponse): UpdateSummary[] {
-  return Array.isArray(response.updates) ? response.updates : []
-}
-
 /** One look through the newest previews. */
 async function search(
   context: CommandContext,
@@ -53,8 +50,10 @@ async function search(
 ): Promise<PreviewSearch> {
   const path = stackPath(stack, 'updates', 'latest', 'previews')
   if (selector.mode === 'latest') {
-    const firstPage = previewsOf(
-      await context.api.getJson<ListUpdatesResponse>(path, { asc: false, page: 1, pageSize })
+    const { updates: firstPage } = await context.api.getJson(
+      path,
+      { asc: false, page: 1, pageSize },
+      readUpdateList
     )
     return { firstPage, match: firstPage[0], newest: firstPage[0] }
   }
@@ -62,19 +61,19 @@ async function search(
   let firstPage: UpdateSummary[] = []
   let newest: UpdateSummary | undefined
   for (let page = 1; page <= MAX_SEARCH_PAGES; page++) {
-    const response = await context.api.getJson<ListUpdatesResponse>(path, {
-      asc: false,
-      page,
-      pageSize: size
-    })
-    const previews = previewsOf(response)
+    const response = await context.api.getJson(
+      path,
+      { asc: false, page, pageSize: size },
+      readUpdateList
+    )
+    const previews = response.updates
     if (page === 1) {
       firstPage = previews.slice(0, pageSize)
       newest = previews[0]
     }
     const match = previews.find(preview => matchesPreview(selector, preview.info.environment))
     if (match !== undefined) return { firstPage, match, newest }
-    const total = typeof response.total === 'number' ? response.total : undefined
+    const { total } = response
     if (previews.length < size || (total !== undefined && page * size >= total))
       return { firstPage, match: undefined, newest }
   }

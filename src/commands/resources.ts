@@ -1,5 +1,6 @@
 import { orgPath } from '../api/paths.js'
-import type { ResourceCountSummary, ResourceSummaryResponse } from '../api/types.js'
+import { INVALID } from '../api/types.js'
+import { readResourceSummary } from '../api/readers/organization.js'
 import { InputError } from '../input-parsers.js'
 import { renderResourceSummary } from '../render/resources.js'
 import { defineCommand, type Command } from './types.js'
@@ -30,14 +31,21 @@ const getResourceSummary = defineCommand({
     const days =
       lookbackDays ?? (chosen === 'hourly' ? HOURLY_MAX_LOOKBACK_DAYS : DEFAULT_LOOKBACK_DAYS)
     // 204 No Content: the organization has no resource data yet.
-    const response = await context.api.getOptionalJson<ResourceSummaryResponse>(
+    const response = await context.api.getOptionalJson(
       orgPath(organization, 'resources', 'summary'),
-      { granularity: chosen, lookbackDays: days }
+      { granularity: chosen, lookbackDays: days },
+      readResourceSummary
     )
-    const buckets: ResourceCountSummary[] = Array.isArray(response?.summary) ? response.summary : []
+    const buckets = response?.summary ?? []
+    const newest = buckets.at(-1)?.resources ?? 0
+    // A count the service sent as something else is shown as `invalid`, never made an output.
+    if (newest === INVALID)
+      context.warning(
+        `The newest resource count of ${organization} was not a number; the output 'resources' is left empty.`
+      )
     return {
       result: buckets,
-      outputs: { count: buckets.length, resources: buckets.at(-1)?.resources ?? 0 },
+      outputs: { count: buckets.length, resources: newest === INVALID ? '' : newest },
       summary: renderResourceSummary(organization, chosen, days, buckets)
     }
   }

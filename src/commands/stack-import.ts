@@ -13,7 +13,8 @@ import { DeploymentScanner, type DeploymentFacts } from '../api/deployment-scann
 import { PulumiApiError } from '../api/errors.js'
 import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
-import type { ListUpdatesResponse, UpdateSummary } from '../api/types.js'
+import { readImportAnswer, readResourceCount, readUpdateList } from '../api/readers/stacks.js'
+import type { UpdateSummary } from '../api/types.js'
 import { pathInside } from '../files.js'
 import { CancelledError, DEFAULT_TIMEOUT_MINUTES, Deadline, WaitTimeoutError } from '../poll.js'
 import { formatTime } from '../render/markdown.js'
@@ -45,7 +46,6 @@ interface BackupTime {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/
-const UPDATE_ID = /^[A-Za-z0-9-]{1,64}$/
 /**
  * The engine writes a checkpoint's manifest.time moments before the service records the end of
  * the update that wrote it: an update ending this much later is that update, not a change.
@@ -230,9 +230,9 @@ function backupTime(backup: Backup, facts: DeploymentFacts): BackupTime | undefi
 
 function changedAfter(update: UpdateSummary, since: BackupTime): boolean {
   const { startTime, endTime } = update.info
-  if (typeof endTime !== 'number' || !Number.isFinite(endTime) || endTime <= 0) return false
+  if (endTime === undefined || endTime <= 0) return false
   if (since.kind === 'export') return endTime * 1000 > since.ms
-  const started = typeof startTime === 'number' && startTime * 1000 > since.ms
+  const started = startTime * 1000 > since.ms
   return started || endTime * 1000 > since.ms + CHECKPOINT_SLACK_MS
 }
 
@@ -244,16 +244,15 @@ async function staleness(
 ): Promise<string | undefined> {
   if (since === undefined)
     return `the file records no time (no manifest.json entry, and no deployment.manifest.time), so whether ${stackName(stack)} changed since cannot be told`
-  const page = await context.api.getJson<ListUpdatesResponse>(stackPath(stack, 'updates'), {
-    'output-type': 'service',
-    page: 1,
-    pageSize: FRESHNESS_PAGE_SIZE
-  })
-  const updates = Array.isArray(page.updates) ? page.updates : []
-  const change = updates.find(update => typeof update === 'object' && changedAfter(update, since))
+  const { updates } = await context.api.getJson(
+    stackPath(stack, 'updates'),
+    { 'output-type': 'service', page: 1, pageSize: FRESHNESS_PAGE_SIZE },
+    readUpdateList
+  )
+  const change = updates.find(update => changedAfter(update, since))
   if (change === undefined) return undefined
   const by = change.requestedBy?.githubLogin ?? change.requestedBy?.name
-  return `${stackName(stack)} changed after ${since.label}: its ${change.info.kind} ${change.updateID} (version ${String(change.version)}${typeof by === 'string' ? `, by ${by}` : ''}) finished at ${formatTime(change.info.endTime)}, and importing the file would undo it`
+  return `${stackName(stack)} changed after ${since.label}: its ${change.info.kind} ${change.updateID} (version ${change.version}${typeof by === 'string' ? `, by ${by}` : ''}) finished at ${formatTime(change.info.endTime)}, and importing the file would undo it`
 }
 
 /** The project and stack the state is of, read from its root resource's URN. */
@@ -266,15 +265,12 @@ function otherStack(facts: DeploymentFacts, stack: StackRef): string | undefined
 }
 
 async function resourceCount(context: CommandContext, stack: StackRef): Promise<number> {
-  const answer = await context.api.getJson<{ resourceCount?: unknown }>(
-    stackPath(stack, 'resources', 'count')
+  const answer = await context.api.getJson(
+    stackPath(stack, 'resources', 'count'),
+    {},
+    readResourceCount
   )
-  const value = answer.resourceCount
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    throw new Error(
-      `The resource count of ${stackName(stack)} was not a whole number; is api-url Pulumi Cloud?`
-    )
-  return value
+  return answer.resourceCount
 }
 
 /** The checks force: true may override: each refuses with what to do, or is recorded. */
@@ -297,14 +293,15 @@ async function sendImport(
 ): Promise<string | undefined> {
   const path = stackPath(stack, 'import')
   try {
-    const written = await context.writeFile<{ updateId?: unknown }>('POST', path, {
-      path: backup.file,
-      bytes: checked.bytes,
-      sha256: checked.sha256
-    })
+    const written = await context.writeFile(
+      'POST',
+      path,
+      { path: backup.file, bytes: checked.bytes, sha256: checked.sha256 },
+      readImportAnswer
+    )
     if (!written.sent) return undefined
-    const updateId = written.response.updateId
-    if (typeof updateId !== 'string' || !UPDATE_ID.test(updateId))
+    const { updateId } = written.response
+    if (updateId === undefined)
       throw new Error(
         `Pulumi Cloud accepted the import into ${stackName(stack)} but answered without an update ID; the state may have been replaced: check it with get-stack and list-updates before trying again.`
       )

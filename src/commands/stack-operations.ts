@@ -1,6 +1,7 @@
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import { PulumiApiError } from '../api/errors.js'
-import type { ListUpdatesResponse, Stack, UpdateStatusResponse } from '../api/types.js'
+import { readStack, readUpdateList, readUpdateResults } from '../api/readers/stacks.js'
+import type { Stack, UpdateKind, UpdateStatus } from '../api/types.js'
 import { InputError } from '../input-parsers.js'
 import { Backoff, DEFAULT_TIMEOUT_MINUTES, Deadline, WaitTimeoutError, pause } from '../poll.js'
 import {
@@ -34,23 +35,20 @@ export async function findUpdateKind(
   context: CommandContext,
   stack: StackRef,
   updateId: string
-): Promise<string> {
-  const updates = await context.api.getJson<ListUpdatesResponse>(stackPath(stack, 'updates'), {
-    'output-type': 'service',
-    page: 1,
-    pageSize: LOOKUP_PAGE_SIZE
-  })
-  const found = (Array.isArray(updates.updates) ? updates.updates : []).find(
-    update => update.updateID === updateId
+): Promise<UpdateKind> {
+  const updates = await context.api.getJson(
+    stackPath(stack, 'updates'),
+    { 'output-type': 'service', page: 1, pageSize: LOOKUP_PAGE_SIZE },
+    readUpdateList
   )
+  const found = updates.updates.find(update => update.updateID === updateId)
   if (found) return found.info.kind
-  const previews = await context.api.getJson<ListUpdatesResponse>(
+  const previews = await context.api.getJson(
     stackPath(stack, 'updates', 'latest', 'previews'),
-    { asc: false, page: 1, pageSize: LOOKUP_PAGE_SIZE }
+    { asc: false, page: 1, pageSize: LOOKUP_PAGE_SIZE },
+    readUpdateList
   )
-  const preview = (Array.isArray(previews.updates) ? previews.updates : []).find(
-    update => update.updateID === updateId
-  )
+  const preview = previews.updates.find(update => update.updateID === updateId)
   if (preview) return preview.info.kind
   throw new Error(
     `The update ${updateId} is not among the newest ${LOOKUP_PAGE_SIZE} updates or previews of ${stackName(stack)}; check update-id (get-stack shows the running one).`
@@ -62,26 +60,23 @@ export async function readUpdateStatus(
   stack: StackRef,
   updateId: string,
   kind: string
-): Promise<string> {
-  const response = await context.api.getJson<UpdateStatusResponse>(
-    stackPath(stack, updatePathKind(kind), updateId)
+): Promise<UpdateStatus> {
+  const response = await context.api.getJson(
+    stackPath(stack, updatePathKind(kind), updateId),
+    {},
+    readUpdateResults
   )
-  if (typeof response.status !== 'string')
-    throw new Error(`The status of update ${updateId} was not a string; is api-url Pulumi Cloud?`)
   return response.status
 }
 
-/** The stack's running operation; its fields come from the server, so each is checked. */
+/** The stack's running operation (readStack checked its fields). */
 function running(found: Stack): RunningOperation | undefined {
-  const operation: unknown = found.currentOperation
-  if (typeof operation !== 'object' || operation === null) return undefined
-  const { kind, author, started } = operation as Record<string, unknown>
-  const activeUpdate: unknown = found.activeUpdate
+  const operation = found.currentOperation
+  if (operation === undefined) return undefined
+  const { activeUpdate } = found
   return {
-    kind: typeof kind === 'string' ? kind : 'operation',
-    author: typeof author === 'string' ? author : 'someone',
-    started: typeof started === 'number' && Number.isFinite(started) ? started : Number.NaN,
-    ...(typeof activeUpdate === 'string' && activeUpdate !== '' ? { updateId: activeUpdate } : {})
+    ...operation,
+    ...(activeUpdate === undefined || activeUpdate === '' ? {} : { updateId: activeUpdate })
   }
 }
 
@@ -98,7 +93,7 @@ export async function waitUntilIdle(
   let first: RunningOperation | undefined
   let last: RunningOperation | undefined
   for (;;) {
-    const operation = running(await context.api.getJson<Stack>(stackPath(stack)))
+    const operation = running(await context.api.getJson(stackPath(stack), {}, readStack))
     if (operation === undefined) {
       if (first) context.info(`${stackName(stack)} is free.`)
       return first
@@ -200,7 +195,7 @@ const cancelUpdate = defineCommand({
       )
     let target: { updateId: string; kind: string; operation?: RunningOperation }
     if (updateId === undefined) {
-      const operation = running(await context.api.getJson<Stack>(stackPath(stack)))
+      const operation = running(await context.api.getJson(stackPath(stack), {}, readStack))
       if (operation === undefined || operation.updateId === undefined) {
         const report: CancelReport = { stack: stackName(stack), status: 'idle' }
         context.info(`Nothing runs on ${stackName(stack)}; nothing to cancel.`)

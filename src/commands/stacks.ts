@@ -6,7 +6,7 @@ import { directoryInside, fileNameSegment, pathInside, writeFileAtomic } from '.
 import { plaintexts, withoutPlaintext } from '../state-secrets.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import { PulumiApiError } from '../api/errors.js'
-import type { Stack } from '../api/types.js'
+import { readStack } from '../api/readers/stacks.js'
 import { InputError } from '../input-parsers.js'
 import {
   renderExports,
@@ -222,7 +222,7 @@ const setStackTags = defineCommand({
   perStack: true,
   outputs: {},
   async run(context, { stack, tags }) {
-    const before = (await context.api.getJson<Stack>(stackPath(stack))).tags ?? {}
+    const before = (await context.api.getJson(stackPath(stack), {}, readStack)).tags ?? {}
     const changes: TagChange[] = []
     for (const [name, value] of Object.entries(tags)) {
       const previous = before[name]
@@ -242,7 +242,7 @@ const setStackTags = defineCommand({
     }
     const after = context.dryRun
       ? { ...before, ...tags }
-      : ((await context.api.getJson<Stack>(stackPath(stack))).tags ?? {})
+      : ((await context.api.getJson(stackPath(stack), {}, readStack)).tags ?? {})
     return { result: after, summary: renderTagChanges(stackName(stack), changes) }
   }
 })
@@ -262,7 +262,7 @@ const transferStack = defineCommand({
       )
     }
     // Read first: a missing stack gets a clear 404 before anything is sent.
-    await context.api.getJson<Stack>(stackPath(stack))
+    await context.api.getJson(stackPath(stack), {}, readStack)
     await context.write('POST', stackPath(stack, 'transfer'), { toOrg: toOrganization })
     const result = {
       from: stackName(stack),
@@ -318,7 +318,7 @@ const getStack = defineCommand({
     'update-id': 'ID of the active update (empty when none).'
   },
   async run(context, { stack }) {
-    const found = await context.api.getJson<Stack>(stackPath(stack))
+    const found = await context.api.getJson(stackPath(stack), {}, readStack)
     const activeUpdate = found.activeUpdate ?? ''
     return {
       result: found,
@@ -346,7 +346,7 @@ const deleteStack = defineCommand({
   outputs: {},
   async run(context, { stack, force }) {
     // Read first: a missing stack gets a clear 404 before anything is sent.
-    await context.api.getJson<Stack>(stackPath(stack))
+    await context.api.getJson(stackPath(stack), {}, readStack)
     try {
       await context.write(
         'DELETE',
@@ -380,7 +380,7 @@ const deleteStackTag = defineCommand({
   perStack: true,
   outputs: {},
   async run(context, { stack, tagName }) {
-    const before = (await context.api.getJson<Stack>(stackPath(stack))).tags ?? {}
+    const before = (await context.api.getJson(stackPath(stack), {}, readStack)).tags ?? {}
     // Idempotent, so one wildcard run can clean a tag off stacks that only partly have it.
     if (before[tagName] === undefined) {
       context.info(`${stackName(stack)} has no tag '${tagName}'; nothing to delete.`)
@@ -392,7 +392,7 @@ const deleteStackTag = defineCommand({
     await context.write('DELETE', stackPath(stack, 'tags', tagName))
     const after = context.dryRun
       ? Object.fromEntries(Object.entries(before).filter(([name]) => name !== tagName))
-      : ((await context.api.getJson<Stack>(stackPath(stack))).tags ?? {})
+      : ((await context.api.getJson(stackPath(stack), {}, readStack)).tags ?? {})
     return {
       result: after,
       summary: renderTagDeletion(stackName(stack), tagName, 'deleted', after)

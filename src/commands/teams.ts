@@ -1,18 +1,9 @@
 import { orgPath, stackName, type StackRef } from '../api/paths.js'
+import { readTeam, readTeams } from '../api/readers/organization.js'
+import type { Team } from '../api/types.js'
 import { InputError } from '../input-parsers.js'
 import { permissionName, renderTeam, renderTeamChange, renderTeamList } from '../render/teams.js'
 import { defineCommand, type Command } from './types.js'
-
-/** A team as the service returns it (the fields the action reads). */
-export interface Team {
-  kind: string
-  name: string
-  displayName: string
-  description: string
-  userRole?: string
-  members?: { githubLogin: string; name?: string; role?: string }[]
-  stacks?: { projectName: string; stackName: string; permission: number }[]
-}
 
 const teamPath = (organization: string, team: string): string =>
   orgPath(organization, 'teams', team)
@@ -40,8 +31,7 @@ const listTeams = defineCommand({
   mutates: false,
   outputs: { count: 'Number of teams.' },
   async run(context, { organization }) {
-    const { teams } = await context.api.getJson<{ teams?: Team[] }>(orgPath(organization, 'teams'))
-    const list = Array.isArray(teams) ? teams : []
+    const { teams: list } = await context.api.getJson(orgPath(organization, 'teams'), {}, readTeams)
     return {
       result: list,
       outputs: { count: list.length },
@@ -75,7 +65,7 @@ const createTeam = defineCommand({
       path = orgPath(organization, 'teams', 'pulumi')
       body = { name: team, displayName: displayName ?? team, description: description ?? '' }
     }
-    const created = await context.writeJson<Team>('POST', path, body)
+    const created = await context.writeJson('POST', path, readTeam, body)
     if (created.sent)
       return {
         result: created.response,
@@ -101,7 +91,7 @@ const getTeam = defineCommand({
   mutates: false,
   outputs: { count: 'Number of team members.' },
   async run(context, { organization, team }) {
-    const found = await context.api.getJson<Team>(teamPath(organization, team))
+    const found = await context.api.getJson(teamPath(organization, team), {}, readTeam)
     return {
       result: found,
       outputs: { count: found.members?.length ?? 0 },

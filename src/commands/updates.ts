@@ -3,13 +3,9 @@ import { ResponseFormatError } from '../api/errors.js'
 import { arrayItemsBytes } from '../api/json-items.js'
 import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
-import type {
-  EngineEvent,
-  ListUpdatesResponse,
-  UpdateEventsResponse,
-  UpdateStatusResponse,
-  UpdateSummary
-} from '../api/types.js'
+import type { Page } from '../api/readers/core.js'
+import { readEventPage, readUpdateList, readUpdateResults } from '../api/readers/stacks.js'
+import type { EngineEvent, UpdateStatus, UpdateSummary } from '../api/types.js'
 import { finishEvents, foldEvents, newEventFold, type EventFold } from '../events/model.js'
 import { renderUpdate, type UpdateMeta } from '../render/events.js'
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
@@ -58,8 +54,8 @@ async function readEvents(
 ): Promise<EventFold> {
   const digest = newEventFold()
   const path = stackPath(stack, 'update', updateId, 'events')
-  const fold = async ({ value: page, body }: JsonPage<UpdateEventsResponse>): Promise<number> => {
-    const events = Array.isArray(page.events) ? page.events : []
+  const fold = async ({ value: page, body }: JsonPage<Page<EngineEvent>>): Promise<number> => {
+    const events = page.items
     foldEvents(digest, events)
     if (options.sink && events.length > 0)
       await options.sink(events, arrayItemsBytes(body, 'events', events.length))
@@ -67,12 +63,7 @@ async function readEvents(
   }
   if (options.finished) {
     // The next page is fetched while this one is folded and written.
-    for await (const page of api.pagesWithBytes<UpdateEventsResponse>(
-      path,
-      {},
-      p => p.continuationToken
-    ))
-      await fold(page)
+    for await (const page of api.pagesWithBytes(path, {}, readEventPage)) await fold(page)
     return digest
   }
   const seen = new Set<string>()
@@ -84,14 +75,14 @@ async function readEvents(
         path,
         `the events went on past ${limits().maxPages} pages`
       )
-    const page = await api.getJsonBytes<UpdateEventsResponse>(
+    const page = await api.getJsonBytes(
       path,
-      token === undefined ? {} : { continuationToken: token }
+      token === undefined ? {} : { continuationToken: token },
+      readEventPage
     )
     const count = await fold(page)
     const next = page.value.continuationToken
-    if (count === 0 || next === undefined || next === null || next === '' || seen.has(next))
-      return digest
+    if (count === 0 || next === undefined || next === '' || seen.has(next)) return digest
     seen.add(next)
     token = next
   }
@@ -239,19 +230,23 @@ export async function summariseUpdate(
   }
 }
 
-async function updateStatus(api: ReadApi, stack: StackRef, updateId: string): Promise<string> {
-  const { status } = await api.getJson<UpdateStatusResponse>(stackPath(stack, 'update', updateId))
+async function updateStatus(
+  api: ReadApi,
+  stack: StackRef,
+  updateId: string
+): Promise<UpdateStatus> {
+  const { status } = await api.getJson(stackPath(stack, 'update', updateId), {}, readUpdateResults)
   return status
 }
 
 /** The newest update, for commands whose `update-id` defaults to the latest. */
 async function latestUpdate(api: ReadApi, stack: StackRef): Promise<UpdateSummary> {
-  const { updates } = await api.getJson<ListUpdatesResponse>(stackPath(stack, 'updates'), {
-    'output-type': 'service',
-    page: 1,
-    pageSize: 1
-  })
-  const [latest] = Array.isArray(updates) ? updates : []
+  const { updates } = await api.getJson(
+    stackPath(stack, 'updates'),
+    { 'output-type': 'service', page: 1, pageSize: 1 },
+    readUpdateList
+  )
+  const [latest] = updates
   if (latest === undefined)
     throw new Error(
       `The stack ${stackName(stack)} has no updates yet, so there is no latest update; give update-id.`
@@ -400,12 +395,12 @@ const listUpdates = defineCommand({
     status: 'Result of the newest update on the page.'
   },
   async run(context, { stack, page, pageSize }) {
-    const response = await context.api.getJson<ListUpdatesResponse>(stackPath(stack, 'updates'), {
-      'output-type': 'service',
-      page: page ?? 1,
-      pageSize: pageSize ?? DEFAULT_PAGE_SIZE
-    })
-    const updates = Array.isArray(response.updates) ? response.updates : []
+    const response = await context.api.getJson(
+      stackPath(stack, 'updates'),
+      { 'output-type': 'service', page: page ?? 1, pageSize: pageSize ?? DEFAULT_PAGE_SIZE },
+      readUpdateList
+    )
+    const { updates } = response
     const [latest] = updates
     return {
       result: updates.map(compactUpdate),

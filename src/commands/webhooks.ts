@@ -1,4 +1,6 @@
 import { orgPath, stackName, stackPath, type StackRef } from '../api/paths.js'
+import { readDeliveries, readPing, readWebhook, readWebhooks } from '../api/readers/organization.js'
+import type { Webhook } from '../api/types.js'
 import { webhookFormat, type Format, type WebhookFormat } from '../input-catalog.js'
 import { InputError } from '../input-parsers.js'
 import {
@@ -11,37 +13,6 @@ import {
   type FieldChange
 } from '../render/webhooks.js'
 import { defineCommand, type Command, type CommandOutcome } from './types.js'
-
-/** A webhook as sent and as returned (responses add hasSecret and secretCiphertext). */
-export interface Webhook {
-  organizationName: string
-  name?: string
-  displayName: string
-  payloadUrl: string
-  active: boolean
-  format?: string
-  filters?: string[]
-  groups?: string[]
-  projectName?: string
-  stackName?: string
-  envName?: string
-  secret?: string
-  hasSecret?: boolean
-  secretCiphertext?: string
-}
-
-export interface WebhookDelivery {
-  id: string
-  kind: string
-  timestamp: number
-  duration: number
-  requestUrl: string
-  responseCode: number
-  payload?: string
-  requestHeaders?: string
-  responseHeaders?: string
-  responseBody?: string
-}
 
 /** Where the webhooks live: an organization, or one stack. */
 interface HookScope {
@@ -138,7 +109,7 @@ const createWebhook = defineCommand({
       ...(inputs.filters === undefined ? {} : { filters: inputs.filters }),
       ...(inputs.secret === undefined ? {} : { secret: inputs.secret })
     }
-    const created = await context.writeJson<Webhook>('POST', scope.path(), body)
+    const created = await context.writeJson('POST', scope.path(), readWebhook, body)
     const shown = created.sent
       ? created.response
       : { ...withoutSecret(body), hasSecret: inputs.secret !== undefined }
@@ -162,8 +133,8 @@ const listWebhooks = defineCommand({
   outputs: { count: 'Number of webhooks.' },
   async run(context, { organization, stack }) {
     const scope = scopeOf('list-webhooks', organization, stack)
-    const hooks = await context.api.getJson<Webhook[]>(scope.path())
-    const list = Array.isArray(hooks) ? hooks.map(withoutSecret) : []
+    const hooks = await context.api.getJson(scope.path(), {}, readWebhooks)
+    const list = hooks.map(withoutSecret)
     return {
       result: list,
       outputs: { count: list.length },
@@ -182,7 +153,7 @@ const getWebhook = defineCommand({
   outputs: {},
   async run(context, { organization, stack, webhook }) {
     const scope = scopeOf('get-webhook', organization, stack)
-    const hook = withoutSecret(await context.api.getJson<Webhook>(scope.path(webhook)))
+    const hook = withoutSecret(await context.api.getJson(scope.path(webhook), {}, readWebhook))
     return { result: hook, summary: renderWebhook(scope.label, hook) }
   }
 })
@@ -211,7 +182,7 @@ const updateWebhook = defineCommand({
       )
     }
     const path = scope.path(inputs.webhook)
-    const current = await context.api.getJson<Webhook>(path)
+    const current = await context.api.getJson(path, {}, readWebhook)
     // The PATCH replaces the whole webhook, so every field the inputs leave out keeps its current value.
     const next: Webhook = {
       organizationName: current.organizationName,
@@ -247,7 +218,7 @@ const updateWebhook = defineCommand({
         before: current.hasSecret ? 'set' : 'none',
         after: 'set (new value)'
       })
-    const updated = await context.writeJson<Webhook>('PATCH', path, next)
+    const updated = await context.writeJson('PATCH', path, readWebhook, next)
     const shown = updated.sent
       ? updated.response
       : {
@@ -289,7 +260,7 @@ const pingWebhook = defineCommand({
   outputs: { status: "The endpoint's HTTP response code to the ping." },
   async run(context, { organization, stack, webhook }) {
     const scope = scopeOf('ping-webhook', organization, stack)
-    const ping = await context.writeJson<WebhookDelivery>('POST', scope.path(webhook, 'ping'))
+    const ping = await context.writeJson('POST', scope.path(webhook, 'ping'), readPing)
     const delivery = ping.sent ? ping.response : undefined
     if (delivery !== undefined && (delivery.responseCode < 200 || delivery.responseCode >= 300)) {
       context.warning(
@@ -316,10 +287,7 @@ const listWebhookDeliveries = defineCommand({
   outputs: { count: 'Number of deliveries.' },
   async run(context, { organization, stack, webhook }) {
     const scope = scopeOf('list-webhook-deliveries', organization, stack)
-    const deliveries = await context.api.getJson<WebhookDelivery[]>(
-      scope.path(webhook, 'deliveries')
-    )
-    const list = Array.isArray(deliveries) ? deliveries : []
+    const list = await context.api.getJson(scope.path(webhook, 'deliveries'), {}, readDeliveries)
     return {
       result: list,
       outputs: { count: list.length },

@@ -1,4 +1,4 @@
-import type { ResourceChanges } from '../api/types.js'
+import { INVALID, type Shown } from '../api/types.js'
 import {
   countDifferences,
   isChange,
@@ -61,12 +61,17 @@ const SYMBOLS: [op: string, symbol: string][] = [
  * `+2 ~1 -0 ±1`: create, update, delete, replace, as the CLI prints them; imports (`=`),
  * reads (`>`) and discards (`×`) follow when there are any, never folded into `+`.
  */
-export function changeCounts(changes: ResourceChanges): string {
-  const of = (op: string): number => changes[op] ?? 0
+export function changeCounts(changes: Partial<Record<string, Shown>>): string {
+  const of = (op: string): Shown => changes[op] ?? 0
+  // A count the service sent as something else reads `invalid`, never the value itself.
+  const some = (op: string): boolean => {
+    const value = of(op)
+    return value === INVALID || value > 0
+  }
   const parts = SYMBOLS.map(([op, symbol]) => `${symbol}${of(op)}`)
-  if (of('import') > 0) parts.push(`=${of('import')}`)
-  if (of('read') > 0) parts.push(`>${of('read')}`)
-  if (of('discard') > 0) parts.push(`×${of('discard')}`)
+  if (some('import')) parts.push(`=${of('import')}`)
+  if (some('read')) parts.push(`>${of('read')}`)
+  if (some('discard')) parts.push(`×${of('discard')}`)
   return parts.join(' ')
 }
 

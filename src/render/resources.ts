@@ -1,4 +1,4 @@
-import type { ResourceCountSummary } from '../api/types.js'
+import { INVALID, type ResourceCountSummary } from '../api/types.js'
 import { cell, heading, mermaidText, table } from './escape.js'
 
 /** The chart shows at most this many of the newest buckets; more would be unreadable. */
@@ -32,7 +32,10 @@ export function renderResourceChart(
   const labels = shown
     .map(bucket => `"${mermaidText(bucketLabel(bucket, granularity))}"`)
     .join(', ')
-  const values = shown.map(bucket => Math.max(0, Math.round(bucket.resources)))
+  // A count that is not a number is drawn as 0; the table says `invalid`.
+  const values = shown.map(bucket =>
+    bucket.resources === INVALID ? 0 : Math.max(0, Math.round(bucket.resources))
+  )
   const top = Math.max(1, ...values)
   return [
     '```mermaid',

@@ -1,25 +1,9 @@
+import { INVALID, type Webhook, type WebhookDelivery } from '../api/types.js'
 import { cell, code, heading, table } from './escape.js'
 import { formatTime } from './markdown.js'
 
-/** The fields of a webhook the summaries show. Secrets are never passed in. */
-export interface WebhookView {
-  name?: string
-  displayName: string
-  payloadUrl: string
-  active: boolean
-  format?: string
-  filters?: string[]
-  hasSecret?: boolean
-}
-
-export interface DeliveryView {
-  id: string
-  kind: string
-  timestamp: number
-  duration: number
-  requestUrl: string
-  responseCode: number
-}
+/** The fields of a webhook the summaries show: never its secret. */
+type WebhookView = Omit<Webhook, 'secret' | 'secretCiphertext' | 'organizationName'>
 
 /** An identifier as code, or an empty cell when there is none (not a stray pair of backticks). */
 function codeOrEmpty(value: string | undefined): string {
@@ -89,20 +73,24 @@ export function renderWebhookDeleted(scope: string, name: string, dryRun: boolea
   )
 }
 
-function deliveryRow(delivery: DeliveryView): string[] {
+function deliveryRow(delivery: WebhookDelivery): string[] {
   return [
     cell(formatTime(delivery.timestamp)),
     cell(delivery.kind),
     cell(delivery.requestUrl),
+    // A code or duration that was not a number reads `invalid` (api/readers), never the value.
     String(delivery.responseCode),
-    `${delivery.duration} ms`,
+    delivery.duration === INVALID ? INVALID : `${delivery.duration} ms`,
     codeOrEmpty(delivery.id)
   ]
 }
 
 const DELIVERY_HEADERS = ['Time', 'Kind', 'URL', 'Response', 'Duration', 'Delivery ID']
 
-export function renderPing(name: string, delivery: DeliveryView | undefined): string {
+export function renderPing(
+  name: string,
+  delivery: (WebhookDelivery & { responseCode: number }) | undefined
+): string {
   if (delivery === undefined) return heading(3, `Would ping webhook ${cell(name)}`)
   const ok = delivery.responseCode >= 200 && delivery.responseCode < 300
   return (
@@ -113,7 +101,7 @@ export function renderPing(name: string, delivery: DeliveryView | undefined): st
   )
 }
 
-export function renderDeliveries(name: string, deliveries: DeliveryView[]): string {
+export function renderDeliveries(name: string, deliveries: WebhookDelivery[]): string {
   const title = heading(3, `Deliveries of webhook ${cell(name)}: ${deliveries.length}`)
   if (deliveries.length === 0) return `${title}No deliveries yet.\n`
   return title + table(DELIVERY_HEADERS, deliveries.map(deliveryRow))
