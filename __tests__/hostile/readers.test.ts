@@ -7,11 +7,9 @@
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import { micromark } from 'micromark'
-import { gfm, gfmHtml } from 'micromark-extension-gfm'
 import { failureMessage, requireDist, runDist, type ActionRun } from '../support/action.js'
 import { startIdTokenStandin } from '../support/id-token-standin.js'
-import { json, withHostile, type Handler } from './server.js'
+import { connection, html, json, withHostile, type Handler } from './server.js'
 
 beforeAll(requireDist)
 
@@ -19,17 +17,7 @@ const TOKEN = 'pul-hostile-readers-token'
 const STACK = '/api/stacks/acme/web/prod'
 const UPDATE_ID = '3f2a1c0e-1111-4a4a-9999-0123456789ab'
 
-function connection(url: string): Record<string, string> {
-  return { 'api-url': url, 'access-token': TOKEN }
-}
-
-function html(markdown: string): string {
-  return micromark(markdown, {
-    extensions: [gfm()],
-    htmlExtensions: [gfmHtml()],
-    allowDangerousHtml: true
-  })
-}
+const connect = (url: string): Record<string, string> => connection(url, TOKEN)
 
 /** Answers `routes[path]` (by exact path) as JSON, anything else with a 404. */
 function routes(table: Record<string, unknown>): Handler {
@@ -75,7 +63,7 @@ describe('hostile server: checked readers', () => {
         routes({ [`${STACK}/updates`]: { updates: [update({ version: '1<img src=x>@team' })] } }),
         async server => {
           const run = await runDist({
-            ...connection(server.url),
+            ...connect(server.url),
             command: 'list-updates',
             stack: 'acme/web/prod'
           })
@@ -110,7 +98,7 @@ describe('hostile server: checked readers', () => {
         routes({ '/api/orgs/acme/hooks/h1/deliveries': [delivery] }),
         async server => {
           const run = await runDist({
-            ...connection(server.url),
+            ...connect(server.url),
             command: 'list-webhook-deliveries',
             organization: 'acme',
             webhook: 'h1'
@@ -141,7 +129,7 @@ describe('hostile server: checked readers', () => {
         }),
         async server => {
           const run = await runDist({
-            ...connection(server.url),
+            ...connect(server.url),
             command: 'get-resource-summary',
             organization: 'acme'
           })
@@ -219,12 +207,12 @@ describe('hostile server: checked readers', () => {
     'row 14: $name holding a line break and a workflow command fails the read; no such output',
     async ({ inputs, answers, field }) => {
       await withHostile(routes(answers), async server => {
-        const run = await runDist({ ...connection(server.url), ...inputs })
+        const run = await runDist({ ...connect(server.url), ...inputs })
         expect(run.exitCode).toBe(1)
         const message = failureMessage(run)
         expect(message).toMatch(/^The service answered (GET|POST) \S+ with `/)
         expect(message).toContain(`\`${field}\``)
-        expect(message).toMatch(/Re-run the step; if it persists/)
+        expect(message).toMatch(/(Re-run the step; if|If) it persists/)
         expect(Object.keys(run.outputs)).not.toContain('injected')
         for (const value of Object.values(run.outputs)) {
           expect(value).not.toContain('injected')
