@@ -144,6 +144,19 @@ describe('github-deployment', () => {
     expect(github.calls.filter(call => call.method === 'POST')).toHaveLength(1)
   })
 
+  test('git-ref: the branch as the ref; a branch GitHub lacks (422) is a warning only', async () => {
+    const run = await deploy({ 'git-ref': 'release/2.0' })
+    expect(run.exitCode).toBe(0)
+    expect(github.deployments[0]?.request.ref).toBe('release/2.0')
+    const missing = await deploy({ 'git-ref': 'release/9' })
+    expect(missing.exitCode).toBe(0)
+    expect(missing.outputs.status).toBe('succeeded')
+    expect(warnings(missing).join('\n')).toMatch(
+      /could not be created: No ref found for: release\/9/
+    )
+    expect(github.deployments).toHaveLength(1)
+  })
+
   test('dry-run writes nothing to GitHub', async () => {
     const run = await deploy({ 'dry-run': 'true' })
     expect(run.exitCode).toBe(0)

@@ -24,26 +24,30 @@ async function manifestOf(directory: string): Promise<Manifest> {
 async function backup(): Promise<string> {
   requireDist()
   const directory = await mkdtemp(join(tmpdir(), 'pca-backup-'))
-  const run = await emulator.runDist({
-    command: 'export-stack',
-    stack: 'acme/*/prod',
-    path: directory
-  })
+  const run = await exportAll(directory)
   expect(run.exitCode).toBe(0)
   return directory
 }
 
 const importPosts = () => emulator.requestsTo('POST', /\/import$/)
 
+/** The action's export-stack of every acme prod stack into `directory`. */
+const exportAll = (directory: string) =>
+  emulator.runDist({ command: 'export-stack', stack: 'acme/*/prod', path: directory })
+
+/** import-stack from `directory` (acme/website/prod unless `inputs` say otherwise). */
+const restore = (directory: string, inputs: Record<string, string> = {}) =>
+  emulator.runDist({
+    command: 'import-stack',
+    stack: 'acme/website/prod',
+    path: directory,
+    ...inputs
+  })
+
 describe('import-stack (dist)', () => {
   it('restores every stack of a backup directory, and exporting again gives the same files', async () => {
     const directory = await backup()
-    const run = await emulator.runDist({
-      command: 'import-stack',
-      stack: 'acme/*/prod',
-      path: directory,
-      'timeout-minutes': '1'
-    })
+    const run = await restore(directory, { stack: 'acme/*/prod', 'timeout-minutes': '1' })
     expect(failureMessage(run)).toBe('')
     expect(run.exitCode).toBe(0)
     expect(run.outputs).toMatchObject({ count: '2', status: 'succeeded' })
@@ -59,11 +63,7 @@ describe('import-stack (dist)', () => {
 
     // The drill's last step: export again and compare with the backup.
     const again = await mkdtemp(join(tmpdir(), 'pca-again-'))
-    const check = await emulator.runDist({
-      command: 'export-stack',
-      stack: 'acme/*/prod',
-      path: again
-    })
+    const check = await exportAll(again)
     expect(check.exitCode).toBe(0)
     const [before, after] = [await manifestOf(directory), await manifestOf(again)]
     expect(after.stacks.map(entry => [entry.stack, entry.sha256, entry.resourceCount])).toEqual(
@@ -76,10 +76,8 @@ describe('import-stack (dist)', () => {
     const [first] = (await manifestOf(directory)).stacks
     if (first === undefined) throw new Error('the backup is empty')
     await appendFile(join(directory, ...first.path.split('/')), ' ')
-    const run = await emulator.runDist({
-      command: 'import-stack',
+    const run = await restore(directory, {
       stack: 'acme/*/prod',
-      path: directory,
       concurrency: '1',
       'fail-fast': 'true'
     })
@@ -93,12 +91,7 @@ describe('import-stack (dist)', () => {
 
   it('in dry-run, sends nothing and shows the planned request and the resource counts', async () => {
     const directory = await backup()
-    const run = await emulator.runDist({
-      command: 'import-stack',
-      stack: 'acme/website/prod',
-      path: directory,
-      'dry-run': 'true'
-    })
+    const run = await restore(directory, { 'dry-run': 'true' })
     expect(run.exitCode).toBe(0)
     expect(emulator.requests.filter(request => request.method !== 'GET')).toHaveLength(0)
     expect(run.outputs).toMatchObject({ 'dry-run': 'true', status: 'planned', 'update-id': '' })
@@ -110,12 +103,7 @@ describe('import-stack (dist)', () => {
   it('fails the step when the import update fails, after publishing its outputs', async () => {
     const directory = await backup()
     emulator.state.scriptImports({ result: 'failed' })
-    const run = await emulator.runDist({
-      command: 'import-stack',
-      stack: 'acme/website/prod',
-      path: directory,
-      'timeout-minutes': '1'
-    })
+    const run = await restore(directory, { 'timeout-minutes': '1' })
     expect(run.exitCode).toBe(1)
     expect(run.outputs.status).toBe('failed')
     expect(run.outputs['update-id']).toMatch(/^[0-9a-f-]{36}$/)
@@ -128,12 +116,7 @@ describe('import-stack (dist)', () => {
   it('stops waiting at timeout-minutes, leaving the import running, and says how to follow it', async () => {
     const directory = await backup()
     emulator.state.scriptImports({ result: 'succeeded', durationMs: 60_000 })
-    const run = await emulator.runDist({
-      command: 'import-stack',
-      stack: 'acme/website/prod',
-      path: directory,
-      'timeout-minutes': '0.01'
-    })
+    const run = await restore(directory, { 'timeout-minutes': '0.01' })
     expect(run.exitCode).toBe(1)
     expect(run.outputs.status).toBe('running')
     expect(failureMessage(run)).toContain('did not end within timeout-minutes (0.01)')
@@ -150,11 +133,7 @@ describe('import-stack (dist)', () => {
     for (const entry of manifest.stacks)
       entry.path = `../${outside.split('/').pop() ?? ''}/secret.json`
     await writeFile(join(directory, 'manifest.json'), JSON.stringify(manifest))
-    const run = await emulator.runDist({
-      command: 'import-stack',
-      stack: 'acme/website/prod',
-      path: directory
-    })
+    const run = await restore(directory)
     expect(run.exitCode).toBe(1)
     expect(failureMessage(run)).toContain('which is not a plain path inside')
     expect(importPosts()).toHaveLength(0)

@@ -343,7 +343,10 @@ async function main(): Promise<void> {
       )
     ),
     `Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s.`,
-    ''
+    '',
+    // Where the time and memory go, from profiles taken by hand (bench/profile.md): kept
+    // beside the numbers so that every regenerated results.md explains them.
+    await readFile(join(ROOT, 'bench', 'profile.md'), 'utf8')
   ].join('\n')
   process.stdout.write(doc)
   if (args['no-write'] || only) {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { createGunzip } from 'node:zlib'
 import {
   faultBehaviour,
   FaultSet,
@@ -28,6 +29,8 @@ export interface RecordedRequest {
   /** The request's Accept-Encoding and the response's Content-Encoding, when present. */
   acceptEncoding?: string
   contentEncoding?: string
+  /** The request's own Content-Encoding (a gzip body is recorded inflated). */
+  requestEncoding?: string
   body?: string
 }
 
@@ -108,7 +111,14 @@ export class EmulatorServer {
       return
     }
     const record = this.record(req, res, method, path, url.search.replace(/^\?/, ''))
-    const body = await readBody(req)
+    const body = await readBody(req).catch((error: unknown) => {
+      if (error instanceof HttpError) return error
+      throw error
+    })
+    if (body instanceof HttpError) {
+      await sendReply(res, errorReply(body.status, body.message))
+      return
+    }
     if (body !== '') record.body = body
 
     const fault = this.faults.take(method, path, record.query)
@@ -148,6 +158,8 @@ export class EmulatorServer {
     if (req.headers.authorization !== undefined) record.authorization = req.headers.authorization
     if (req.headers['accept-encoding'] !== undefined)
       record.acceptEncoding = req.headers['accept-encoding']
+    if (req.headers['content-encoding'] !== undefined)
+      record.requestEncoding = req.headers['content-encoding']
     this.requests.push(record)
     this.inFlight++
     this.peak = Math.max(this.peak, this.inFlight)
@@ -260,11 +272,17 @@ function acceptGzip(req: IncomingMessage, reply: Reply): Reply {
   return { ...reply, headers: vary, gzip: true }
 }
 
+/**
+ * The request body as text. A body sent with Content-Encoding: gzip (the CLI compresses its
+ * imports) is inflated; one that does not inflate (cut short) is a 400, as the service answers.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
+  const gzip = /^\s*gzip\s*$/i.test(req.headers['content-encoding'] ?? '')
+  const source: NodeJS.ReadableStream = gzip ? req.pipe(createGunzip()) : req
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (c: Buffer) => {
+    source.on('data', (c: Buffer) => {
       size += c.length
       if (size > MAX_BODY) {
         reject(new HttpError(413, 'Request body too large.'))
@@ -273,10 +291,13 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c)
     })
-    req.on('end', () => {
+    source.on('end', () => {
       resolve(Buffer.concat(chunks).toString('utf8'))
     })
-    req.on('error', reject)
+    source.on('error', () => {
+      reject(new HttpError(400, 'Unable to decompress the request body.'))
+    })
+    if (gzip) req.on('error', reject)
   })
 }
 

@@ -26,12 +26,17 @@ export function fileNameSegment(name: string, what: string): string {
   return name
 }
 
+/** True when `target` is below `base` (not `base` itself), both resolved paths. */
+export function isBelow(base: string, target: string): boolean {
+  const rel = relative(base, target)
+  return !(rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel))
+}
+
 /** `directory` joined with `segments`, refused if the result is not inside `directory`. */
 export function pathInside(directory: string, ...segments: string[]): string {
   const base = resolve(directory)
   const target = resolve(base, ...segments)
-  const rel = relative(base, target)
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel))
+  if (!isBelow(base, target))
     throw new Error(
       `The path ${JSON.stringify(segments.join('/'))} would leave ${base}; nothing was written.`
     )

@@ -207,6 +207,9 @@ export async function startGitHubStandin(
   return Object.assign(standin, { close: server.close })
 }
 
+/** The branches the stand-in's repositories have (other names are 422, as on GitHub). */
+const BRANCHES = new Set(['main', 'release/2.0'])
+
 const DEPLOYMENT_STATES = new Set([
   'error',
   'failure',
@@ -246,6 +249,9 @@ function deploymentRoute(
     const [, owner, repo] = create as unknown as [string, string, string]
     const ref = request.ref
     if (typeof ref !== 'string' || ref === '') return validation('Invalid request: ref is missing')
+    // GitHub resolves the ref in the repository: a commit SHA, or a branch it has.
+    if (!/^[0-9a-f]{40}$/.test(ref) && !BRANCHES.has(ref))
+      return validation(`No ref found for: ${ref}`)
     const id = 7_000_000 + standin.deployments.length + 1
     standin.deployments.push({ id, owner, repo, request, statuses: [] })
     const api = `${standin.url}/repos/${owner}/${repo}`

@@ -189,7 +189,7 @@ export class PulumiCloud {
     try {
       // No whole-request deadline while the body goes out (a large state takes its time);
       // the socket's idle timeout still applies, and the answer has the buffered deadline.
-      const response = await this.open(method, path, query, upload.stream)
+      const response = await this.open(method, path, query, upload.stream, undefined, 'gzip')
       const text = await readBody(response, this.bufferedContext(method, path, this.deadline()))
       const changed = upload.failure()
       if (changed) throw changed
@@ -351,7 +351,8 @@ export class PulumiCloud {
     path: string,
     query: Query,
     body?: unknown,
-    deadlineAt?: number
+    deadlineAt?: number,
+    contentEncoding?: 'gzip'
   ): Promise<IncomingMessage> {
     let target = this.url(path, query)
     const origin = new URL(target).origin
@@ -366,6 +367,7 @@ export class PulumiCloud {
         // smaller. Bodies are inflated as they stream (body.ts), error bodies included.
         'Accept-Encoding': 'gzip',
         ...(payload === null ? {} : { 'Content-Type': 'application/json' }),
+        ...(contentEncoding === undefined ? {} : { 'Content-Encoding': contentEncoding }),
         // The token goes per request and only to the API's own origin, never to a redirect target elsewhere.
         ...(sameOrigin && token !== undefined ? { Authorization: `token ${token}` } : {})
       }

@@ -8,14 +8,14 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, readFile, realpath, stat } from 'node:fs/promises'
-import { relative, resolve, sep, isAbsolute } from 'node:path'
+import { resolve } from 'node:path'
 import { DeploymentScanner, type DeploymentFacts } from '../api/deployment-scanner.js'
 import { PulumiApiError } from '../api/errors.js'
 import { limits } from '../api/limits.js'
 import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import { readImportAnswer, readResourceCount, readUpdateList } from '../api/readers/stacks.js'
 import type { UpdateSummary } from '../api/types.js'
-import { pathInside } from '../files.js'
+import { isBelow, pathInside } from '../files.js'
 import { CancelledError, DEFAULT_TIMEOUT_MINUTES, Deadline, WaitTimeoutError } from '../poll.js'
 import { formatTime } from '../render/markdown.js'
 import { renderImports, type ImportRecord } from '../render/stack-import.js'
@@ -144,8 +144,7 @@ async function fileInside(directory: string, entry: ManifestEntry): Promise<stri
       )
     })
   ])
-  const rel = relative(base, target)
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw refused
+  if (!isBelow(base, target)) throw refused
   return target
 }
 

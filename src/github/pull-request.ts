@@ -1,7 +1,7 @@
 /**
  * comment-on-pr's entry: which pull request and repository, which token, then the sticky
  * comments (github/sticky-comment.ts). `@actions/github` is imported here on demand, so a run
- * that posts no comment never loads Octokit (ncc puts it in its own chunk).
+ * that posts no comment never loads Octokit (the bundle puts it in its own chunk).
  */
 import { USER_AGENT } from '../version.js'
 import {
