@@ -1,6 +1,6 @@
 /**
- * An update or preview still running: get-update, list-update-events and list-previews read
- * the events produced so far and say so, instead of waiting or failing.
+ * An update or preview still running: list-update-events and list-previews read the events
+ * produced so far and say so, instead of waiting or failing (get-update: commands-updates).
  */
 import { isPreviewKind } from '../src/render/events.js'
 import { useEmulator } from './support/emulator.js'
@@ -32,15 +32,6 @@ describe('an update still running', () => {
     expect((await resultFileOf(action)).events).toEqual(busy?.events)
     expect(action.summary).toContain('still running')
     expect(action.summary).toContain(`${busy?.events.length} events it had produced so far`)
-  })
-
-  it('get-update reads the events so far instead of only the status', async () => {
-    const action = await run({ command: 'get-update', stack: BUSY, 'update-id': BUSY_UPDATE })
-    expect(action.exitCode).toBe(0)
-    expect(action.outputs.status).toBe('running')
-    expect(action.outputs.count).toBe('3')
-    expect(eventPages()).toHaveLength(2)
-    expect(action.summary).toContain('still running')
   })
 
   it('list-previews summarises a preview still in progress without failing', async () => {
