@@ -4,6 +4,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { micromark } from 'micromark'
+import { gfm, gfmHtml } from 'micromark-extension-gfm'
 
 export interface HostileServer {
   url: string
@@ -110,4 +112,18 @@ export function exportBody(outputs: Record<string, unknown> = {}, extra = 1): un
       ]
     }
   }
+}
+
+/** The inputs that point the action at `url` with a made-up token. */
+export function connection(url: string, token: string): Record<string, string> {
+  return { 'api-url': url, 'access-token': token }
+}
+
+/** A job summary as GitHub renders it (GFM, raw HTML left in so a test can see any). */
+export function html(markdown: string): string {
+  return micromark(markdown, {
+    extensions: [gfm()],
+    htmlExtensions: [gfmHtml()],
+    allowDangerousHtml: true
+  })
 }

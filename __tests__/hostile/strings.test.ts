@@ -4,28 +4,16 @@
  * links the action meant, secrets never leave in any form, and the log cannot be given a
  * workflow command.
  */
-import { micromark } from 'micromark'
-import { gfm, gfmHtml } from 'micromark-extension-gfm'
 import { startEmulator } from '../../emulator/index.js'
 import { LIMITS_ENV } from '../../src/api/limits.js'
 import { failureMessage, requireDist, runDist, type ActionRun } from '../support/action.js'
-import { exportBody, json, withHostile } from './server.js'
+import { connection, exportBody, html, json, withHostile } from './server.js'
 
 beforeAll(requireDist)
 
 const TOKEN = 'pul-hostile-strings-token'
 
-function connection(url: string): Record<string, string> {
-  return { 'api-url': url, 'access-token': TOKEN }
-}
-
-function html(markdown: string): string {
-  return micromark(markdown, {
-    extensions: [gfm()],
-    htmlExtensions: [gfmHtml()],
-    allowDangerousHtml: true
-  })
-}
+const connect = (url: string): Record<string, string> => connection(url, TOKEN)
 
 /** Log lines that are workflow commands, other than the masks the action registers. */
 function commands(run: ActionRun): string[] {
@@ -60,7 +48,7 @@ describe('hostile server: strings', () => {
         },
         async server => {
           const run = await runDist({
-            ...connection(server.url),
+            ...connect(server.url),
             command: 'get-stack',
             stack: 'acme/web/prod'
           })
@@ -106,7 +94,7 @@ describe('hostile server: strings', () => {
         },
         async server => {
           const run = await runDist({
-            ...connection(server.url),
+            ...connect(server.url),
             command: 'export-stack',
             stack: 'acme/web/prod'
           })
@@ -150,7 +138,7 @@ describe('hostile server: strings', () => {
         },
         async server => {
           const run = await runDist({
-            ...connection(server.url),
+            ...connect(server.url),
             command: 'create-webhook',
             organization: 'acme',
             'display-name': 'hook',
@@ -211,7 +199,7 @@ describe('hostile server: strings', () => {
         },
         async server => {
           const local = await runDist({
-            ...connection(server.url),
+            ...connect(server.url),
             command: 'get-stack',
             stack: 'acme/web/prod'
           })

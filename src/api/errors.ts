@@ -78,11 +78,14 @@ export class ResponseFieldError extends ResponseFormatError {
       requestId === undefined
         ? 'check that api-url points at Pulumi Cloud'
         : `report it with X-Pulumi-Request-ID ${requestId}`
+    // A write is not re-run blindly (failure.ts adds: check the state first).
+    const again = method === 'GET' ? 'Re-run the step; if it persists, ' : 'If it persists, '
+
     super(
       method,
       path,
       expected,
-      `The service answered ${method} ${path} with ${where} where ${expected} was expected; the service or a proxy returned an unexpected document, so the action did not use it. Re-run the step; if it persists, ${report}.`
+      `The service answered ${method} ${path} with ${where} where ${expected} was expected; the service or a proxy returned an unexpected document, so the action did not use it. ${again}${report}.`
     )
   }
 }

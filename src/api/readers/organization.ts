@@ -17,7 +17,6 @@ import type {
 } from '../types.js'
 import {
   boolean,
-  filled,
   identifier,
   integer,
   list,
@@ -74,10 +73,14 @@ export const readTokenPage: Reader<Page<AccessToken>> = page(
   })
 )
 
-/** The id becomes the `token-id` output; the value the masked `token` output. */
+/**
+ * The id becomes the `token-id` output; the value the masked `token` output, which workflows
+ * put in env and scripts, so it too may hold no line break or shell character (Pulumi tokens
+ * are `pul-` and hex). A write's answer is never quoted, so a failure cannot show it.
+ */
 export const readCreatedToken: Reader<CreatedToken> = object({
   id: identifier,
-  tokenValue: filled
+  tokenValue: identifier
 })
 
 export const readWebhook: Reader<Webhook> = object({
