@@ -102,3 +102,27 @@ describe('gate on get-update (bundled action)', () => {
     expect(run.outputs['has-changes']).toBe('false')
   })
 })
+
+describe('gate over several stacks', () => {
+  test('the job summary opens with one verdict naming each stack, before any stack section', async () => {
+    const source = emulator.state
+      .getStack('acme', 'website', 'prod')
+      ?.updates.find(update => JSON.stringify(update).includes('3f2a1c0d9e8b7a6f5e4d3c2b1a0f9e8d'))
+    const infra = emulator.state.getStack('acme', 'infra', 'prod')
+    if (!source || !infra) throw new Error('seed changed: need PR 41’s preview and acme/infra/prod')
+    emulator.state.addUpdate(infra, { ...source, updateID: '9b1e0c3a-5d2f-4e6a-8c7b-1f0e2d3c4b5a' })
+    const run = await preview({ stack: `${STACK}\nacme/infra/prod`, 'fail-on': 'create' })
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs.gate).toBe('failed')
+    const verdict = run.summary.trimStart().split('\n\n')[0] ?? ''
+    expect(verdict.split('\n')).toEqual([
+      '> **❌ Gate failed**: 2 reason(s) over 2 stack(s).',
+      '>',
+      expect.stringMatching(/^> - acme\/website\/prod: create of .*logs-bucket/),
+      expect.stringMatching(/^> - acme\/infra\/prod: create of .*logs-bucket/)
+    ])
+    expect(run.summary.indexOf('Gate failed** for acme/website/prod')).toBeGreaterThan(
+      verdict.length
+    )
+  })
+})

@@ -10,7 +10,7 @@ import { BIG_UPDATE_ID } from '../emulator/index.js'
 import { bigUpdateEvent } from '../emulator/generate.js'
 import type { EngineEvent } from '../src/api/types.js'
 import { isPreviewKind } from '../src/render/events.js'
-import { JsonStreamWriter, streamResultFile } from '../src/result-file.js'
+import { JsonStreamWriter, ResultFile } from '../src/result-file.js'
 import type { ActionRun } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
 
@@ -108,7 +108,7 @@ describe('results streamed to the result file', () => {
   })
 })
 
-describe('JsonStreamWriter', () => {
+describe('the result file writer', () => {
   let dir = ''
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pca-json-writer-'))
@@ -117,8 +117,17 @@ describe('JsonStreamWriter', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  async function streamed<T>(
+    command: string,
+    write: (writer: JsonStreamWriter) => Promise<T>
+  ): Promise<{ path: string; value: T }> {
+    const results = new ResultFile(dir, command)
+    const value = await results.stream(write)
+    return { path: results.path ?? '', value }
+  }
+
   it('writes nested objects and arrays with commas only between items', async () => {
-    const { path, value } = await streamResultFile(dir, 'test', async writer => {
+    const { path, value } = await streamed('test', async writer => {
       await writer.begin('{')
       await writer.field('a', 1)
       writer.key('list')
@@ -147,7 +156,7 @@ describe('JsonStreamWriter', () => {
 
   it('streams a document larger than its buffer intact', async () => {
     const item = { text: 'y'.repeat(1000) }
-    const { path } = await streamResultFile(dir, 'big', async writer => {
+    const { path } = await streamed('big', async writer => {
       await writer.begin('[')
       for (let i = 0; i < 2000; i++) await writer.value({ ...item, i })
       await writer.end()
@@ -165,13 +174,41 @@ describe('JsonStreamWriter', () => {
       writer.key('b')
     }).toThrow("key 'b' out of place")
     await writer.abandon()
-    let path = ''
+    let temp = ''
+    const results = new ResultFile(dir, 'unfinished')
     await expect(
-      streamResultFile(dir, 'unfinished', async w => {
-        path = w.path
+      results.stream(async w => {
+        temp = w.path
         await w.begin('[')
       })
     ).rejects.toThrow('closed before the document was complete')
-    await expect(readFile(path)).rejects.toThrow('ENOENT')
+    await expect(readFile(temp)).rejects.toThrow('ENOENT')
+    expect(results.path).toBeUndefined()
+  })
+
+  it('names one fresh file per run under the work directory, for the command', async () => {
+    const one = new ResultFile(join(dir, 'work'), 'list-stacks')
+    const path = await one.settle('[1,2]')
+    expect(path).toMatch(/[/\\]work[/\\]list-stacks-\d+-[0-9a-f]{6}\.json$/)
+    expect(await readFile(path, 'utf8')).toBe('[1,2]')
+    // Settled again (a second publish), it names the same file and writes nothing new.
+    expect(await one.settle('[3]')).toBe(path)
+    expect(await readFile(path, 'utf8')).toBe('[1,2]')
+    const other = new ResultFile(join(dir, 'work'), 'list-stacks')
+    expect(await other.settle('[]')).not.toBe(path)
+  })
+
+  it('a streamed result is the file the output names; `result` is not written over it', async () => {
+    const results = new ResultFile(dir, 'events')
+    await results.stream(async writer => {
+      await writer.value({ events: [1, 2, 3] })
+    })
+    const path = results.path ?? ''
+    expect(await results.settle('{"digest":true}')).toBe(path)
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ events: [1, 2, 3] })
+    // A command streams once: a second stream would make two files for one output.
+    await expect(results.stream(async writer => writer.value(1))).rejects.toThrow(
+      'The result file of events was already written.'
+    )
   })
 })

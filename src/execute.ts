@@ -6,7 +6,9 @@ import { resolveStacks } from './stack-resolution.js'
 import { commandContext, Writes, type Environment } from './commands/context.js'
 import type { CommandOutcome, StackOutcome } from './commands/types.js'
 import { renderStackFailures } from './render/failures.js'
+import { renderGateOverall } from './render/gate.js'
 import { renderPlannedRequests } from './render/plan.js'
+import { JobSummary } from './render/summary.js'
 import { waitUntilIdle } from './commands/stack-operations.js'
 import { DEFAULT_TIMEOUT_MINUTES, Deadline } from './poll.js'
 
@@ -20,6 +22,8 @@ export interface Execution {
   failures: StackFailure[]
   /** Stacks never started because fail-fast stopped the run at the first failure. */
   skipped: StackRef[]
+  /** The job summary's sections in order; main builds it once the result file is known. */
+  summary: JobSummary
 }
 
 /** Runs the chosen command: once, or once per matched stack with bounded concurrency. */
@@ -51,7 +55,10 @@ export async function execute(
       context,
       only === undefined ? values : { ...values, stack: only }
     )
-    return { outcome: withPlan(outcome, planned, dryRun), failures: [], skipped: [] }
+    const summary = new JobSummary()
+    if (dryRun) summary.append(renderPlannedRequests(planned))
+    summary.append(outcome.summary)
+    return { outcome: withPlan(outcome, planned, dryRun), failures: [], skipped: [], summary }
   }
 
   const done: StackOutcome[] = []
@@ -93,8 +100,24 @@ export async function execute(
       ? { ...combined, comment }
       : combined
   const gated = withComments && withGates(withComments, done)
-  const outcome = withFailures(gated, failures, skipped)
-  return { outcome: outcome && withPlan(outcome, planned, dryRun), failures, skipped }
+  // Verdict first, then the plan, each stack's section, and the stacks that failed.
+  const summary = new JobSummary()
+  if (gated?.gate !== undefined && gated.gate.verdict !== 'none')
+    summary.verdict(renderGateOverall(gated.gate.verdict, gated.gate.reasons, done.length))
+  if (dryRun) summary.append(renderPlannedRequests(planned))
+  summary.append(gated?.summary ?? '')
+  summary.failures(
+    renderStackFailures(
+      failures.map(({ stack, error }) => ({
+        stack: stackName(stack),
+        message: describeFailure(error)
+      })),
+      skipped.map(stackName)
+    )
+  )
+  // With every stack failed there is no outcome, yet an (empty) result is still published.
+  const outcome = gated ?? (failures.length > 0 ? { result: [], summary: '' } : undefined)
+  return { outcome: outcome && withPlan(outcome, planned, dryRun), failures, skipped, summary }
 }
 
 /** Several stacks' gates as one: failed when any failed, each reason naming its stack. */
@@ -113,24 +136,6 @@ function withGates(combined: CommandOutcome, done: StackOutcome[]): CommandOutco
     gate: { verdict, reasons },
     outputs: { ...combined.outputs, gate: verdict, 'gate-reasons': reasons.join('\n') }
   }
-}
-
-/** The job summary lists failed and skipped stacks too, not only the step's error. */
-function withFailures(
-  outcome: CommandOutcome | undefined,
-  failures: StackFailure[],
-  skipped: StackRef[]
-): CommandOutcome | undefined {
-  const section = renderStackFailures(
-    failures.map(({ stack, error }) => ({
-      stack: stackName(stack),
-      message: describeFailure(error)
-    })),
-    skipped.map(stackName)
-  )
-  if (section === '') return outcome
-  if (outcome === undefined) return { result: [], summary: section }
-  return { ...outcome, summary: `${section}\n${outcome.summary}` }
 }
 
 function listOutcomes(outcomes: StackOutcome[]): CommandOutcome {
@@ -153,8 +158,7 @@ function withPlan(
   return {
     ...outcome,
     result: { dryRun: true, requests: planned, result: outcome.result },
-    outputs: { ...outcome.outputs, 'dry-run': true },
-    summary: `${renderPlannedRequests(planned)}\n${outcome.summary}`
+    outputs: { ...outcome.outputs, 'dry-run': true }
   }
 }
 

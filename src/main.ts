@@ -13,14 +13,12 @@ import { renderCommandFailure } from './render/failures.js'
 import { logText } from './render/escape.js'
 import { rememberSecret } from './redaction.js'
 import { removeLiveTempFiles } from './files.js'
-import { limitBytes } from './render/markdown.js'
-import { writeResultFile } from './result-file.js'
+import { JobSummary } from './render/summary.js'
+import { ResultFile } from './result-file.js'
 import { USER_AGENT } from './version.js'
 
 /** GitHub caps one step output at 1 MiB; leave room for the delimiter lines. */
 const MAX_OUTPUT_BYTES = 1_000_000
-/** GitHub refuses a step summary over 1 MiB. */
-const MAX_SUMMARY_BYTES = 1024 * 1024 - 2048
 
 /** Masked in the log by the runner, and redacted by this action before anything is escaped. */
 const masked = new Set<string>()
@@ -85,10 +83,12 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
         : {})
     })
     const { workDir } = settings
+    const resultFile = new ResultFile(workDir, settings.command.name)
     const execution = await execute(settings, api, {
       consoleUrl: resolveConsoleUrl(settings.common.consoleUrl, apiUrl),
       runUrl: settings.runUrl,
       workDir,
+      resultFile,
       info,
       warning: warn,
       mask,
@@ -111,7 +111,7 @@ export async function run(read: InputReader = readFromEnvironment): Promise<void
     })
     // Workflows branch on it: false whenever requests were really sent (or only read).
     if (!settings.dryRun) core.setOutput('dry-run', 'false')
-    await publish(settings, execution, workDir)
+    await publish(settings, execution, resultFile)
     await commentOnPullRequest(settings, execution)
     // After the comment, so the pull request shows why the required check failed.
     const gate = execution.outcome?.gate
@@ -185,7 +185,8 @@ async function summariseFailure(
   try {
     const stacks = settings?.values.stack?.map(stackName) ?? []
     const command = settings?.command.name ?? (read('command').trim() || 'pulumi-cloud-action')
-    await writeSummary(renderCommandFailure(command, stacks, message), '…')
+    const summary = new JobSummary().failures(renderCommandFailure(command, stacks, message))
+    await writeSummary(summary.build({ runUrl: settings?.runUrl }))
   } catch (error) {
     warn(`The job summary could not be written: ${describeFailure(error)}`)
   }
@@ -219,29 +220,30 @@ function setGuardedOutput(name: string, value: string, resultFile: string): void
   )
 }
 
-async function publish(settings: Settings, execution: Execution, workDir: string): Promise<void> {
+async function publish(
+  settings: Settings,
+  execution: Execution,
+  results: ResultFile
+): Promise<void> {
   const { outcome } = execution
   if (outcome === undefined) return
   const json = JSON.stringify(outcome.result ?? null)
-  // A command with a large result streamed it to its own file; `result` is its digest.
-  const resultFile =
-    outcome.resultFile ?? (await writeResultFile(workDir, settings.command.name, json))
+  // A command with a large result streamed it there already; `result` is then its digest.
+  const resultFile = await results.settle(json)
   core.setOutput('result-file', resultFile)
   for (const [name, value] of Object.entries(outcome.outputs ?? {}))
     setGuardedOutput(name, typeof value === 'string' ? value : String(value), resultFile)
   setGuardedOutput('result', json, resultFile)
-  if (settings.common.summary && outcome.summary !== '') {
-    const note =
-      '> **Note:** this summary was cut to fit GitHub’s 1 MiB limit; the full result is in the `result-file` output.'
-    await writeSummary(outcome.summary, note)
-  }
+  if (settings.common.summary)
+    await writeSummary(execution.summary.build({ runUrl: settings.runUrl, resultFile }))
 }
 
 /** Appends to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) that is skipped, not a failure. */
-async function writeSummary(markdown: string, note: string): Promise<void> {
+async function writeSummary(markdown: string): Promise<void> {
+  if (markdown === '') return
   if (!process.env.GITHUB_STEP_SUMMARY) {
     info('GITHUB_STEP_SUMMARY is not set (not on a GitHub runner?), so no job summary was written.')
     return
   }
-  await core.summary.addRaw(limitBytes(markdown, MAX_SUMMARY_BYTES, note), true).write()
+  await core.summary.addRaw(markdown, true).write()
 }

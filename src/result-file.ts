@@ -1,18 +1,12 @@
 /**
- * The `result-file` output: a JSON file written as it is produced, so a command with a large
- * result (tens of thousands of events) never holds it whole in memory, as one value or as one
- * string.
+ * The `result-file` output, owned here alone: its name and place, its writing (temp file and
+ * rename), streamed as it is produced so a command with a large result (tens of thousands of
+ * events) never holds it whole in memory, as one value or as one string.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { forgetTempFile, tempPathFor, trackTempFile, writeFileAtomic } from './files.js'
 import { join } from 'node:path'
-
-/** A fresh path under `workDir` for the result of `command`; the directory is created. */
-export async function resultFilePath(workDir: string, command: string): Promise<string> {
-  await mkdir(workDir, { recursive: true })
-  return join(workDir, `${command}-${Date.now()}-${randomBytes(3).toString('hex')}.json`)
-}
 
 /** Buffered this far before a write: few syscalls, little memory. */
 const FLUSH_BYTES = 256 * 1024
@@ -160,44 +154,74 @@ export class JsonStreamWriter {
 }
 
 /**
- * Streams a command's full result into a fresh result file through `write`, which returns
- * the compact result; a failure removes the partial file and rethrows.
+ * The one writer of the `result-file` output: it names the file (under the action's own
+ * directory), writes it through a temp file and a rename, and remembers it. A command with a
+ * large result streams it here (`stream`); otherwise main writes the `result` JSON (`settle`).
+ * Either way the output names the one file this run wrote.
  */
-export async function streamResultFile<T>(
-  workDir: string,
-  command: string,
-  write: (writer: JsonStreamWriter) => Promise<T>
-): Promise<{ path: string; value: T }> {
-  const path = await resultFilePath(workDir, command)
-  // Written beside its final name and renamed when whole, so a result file is never partial.
-  const temp = tempPathFor(path)
-  trackTempFile(temp)
-  try {
-    const writer = await JsonStreamWriter.create(temp)
-    try {
-      const value = await write(writer)
-      await writer.close()
-      await rename(temp, path)
-      return { path, value }
-    } catch (error) {
-      await writer.abandon()
-      throw error
-    }
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw error
-  } finally {
-    forgetTempFile(temp)
-  }
-}
+export class ResultFile {
+  private written: string | undefined
+  private claimed = false
 
-/** Writes an already serialised result as a fresh result file; returns its path. */
-export async function writeResultFile(
-  workDir: string,
-  command: string,
-  json: string
-): Promise<string> {
-  const path = await resultFilePath(workDir, command)
-  await writeFileAtomic(path, json)
-  return path
+  constructor(
+    private readonly workDir: string,
+    private readonly command: string
+  ) {}
+
+  /** The file written so far, if any. */
+  get path(): string | undefined {
+    return this.written
+  }
+
+  /**
+   * Streams the command's full result through `write`, which returns what the command keeps
+   * (its compact `result`); a failure removes the partial file and rethrows. Once per run.
+   */
+  async stream<T>(write: (writer: JsonStreamWriter) => Promise<T>): Promise<T> {
+    const path = await this.claim()
+    // Written beside its final name and renamed when whole, so a result file is never partial.
+    const temp = tempPathFor(path)
+    trackTempFile(temp)
+    try {
+      const writer = await JsonStreamWriter.create(temp)
+      try {
+        const value = await write(writer)
+        await writer.close()
+        await rename(temp, path)
+        this.written = path
+        return value
+      } catch (error) {
+        await writer.abandon()
+        throw error
+      }
+    } catch (error) {
+      await rm(temp, { force: true })
+      throw error
+    } finally {
+      forgetTempFile(temp)
+    }
+  }
+
+  /**
+   * The path for the `result-file` output: the file the command streamed, else `json` (the
+   * serialised `result`) written now.
+   */
+  async settle(json: string): Promise<string> {
+    if (this.written !== undefined) return this.written
+    const path = await this.claim()
+    await writeFileAtomic(path, json)
+    this.written = path
+    return path
+  }
+
+  /** A fresh path under the work directory, handed out once (the directory is created). */
+  private async claim(): Promise<string> {
+    if (this.claimed) throw new Error(`The result file of ${this.command} was already written.`)
+    this.claimed = true
+    await mkdir(this.workDir, { recursive: true })
+    return join(
+      this.workDir,
+      `${this.command}-${Date.now()}-${randomBytes(3).toString('hex')}.json`
+    )
+  }
 }

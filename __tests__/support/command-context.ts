@@ -16,6 +16,7 @@ import {
   type StackMode
 } from '../../src/commands/context.js'
 import { COMMANDS } from '../../src/commands/registry.js'
+import { ResultFile } from '../../src/result-file.js'
 import type { AnyInputs, Command, CommandOutcome } from '../../src/commands/types.js'
 import { USER_AGENT } from '../../src/version.js'
 
@@ -25,6 +26,8 @@ export interface FakeContextOptions {
   stackMode?: StackMode
   /** Defaults to a fresh temporary directory. */
   workDir?: string
+  /** Names the result file a command streams (the command's name in runCommand). */
+  command?: string
   consoleUrl?: string
   token?: string
   /** The run's cancellation (SIGINT/SIGTERM in main); never aborted by default. */
@@ -34,6 +37,8 @@ export interface FakeContextOptions {
 
 export interface FakeContext {
   context: CommandContext
+  /** The run's result file: `path` once the command streamed it. */
+  resultFile: ResultFile
   info: string[]
   warnings: string[]
   masked: string[]
@@ -57,13 +62,16 @@ export async function fakeContext(
   const warnings: string[] = []
   const masked: string[] = []
   const writes = new Writes(api, options.dryRun ?? false, message => info.push(message))
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'pca-command-')))
+  const resultFile = new ResultFile(workDir, options.command ?? 'command')
   const context = commandContext({
     api,
     writes,
     stackMode: options.stackMode ?? { kind: 'single' },
     environment: {
       consoleUrl: options.consoleUrl ?? 'https://app.pulumi.test',
-      workDir: options.workDir ?? (await mkdtemp(join(tmpdir(), 'pca-command-'))),
+      workDir,
+      resultFile,
       info: message => info.push(message),
       warning: message => warnings.push(message),
       mask: secret => masked.push(secret),
@@ -77,6 +85,7 @@ export async function fakeContext(
   })
   return {
     context,
+    resultFile,
     info,
     warnings,
     masked,
@@ -100,8 +109,10 @@ export function stackRef(name: string): StackRef {
   return { organization, project, stack }
 }
 
-export interface CommandRun extends Omit<FakeContext, 'context' | 'dispose'> {
+export interface CommandRun extends Omit<FakeContext, 'context' | 'dispose' | 'resultFile'> {
   outcome: CommandOutcome
+  /** The file the command streamed its full result to, if it did. */
+  resultFile: string | undefined
 }
 
 /** Runs one command's `run` against `server` with already parsed inputs. */
@@ -111,11 +122,12 @@ export async function runCommand(
   inputs: AnyInputs,
   options: FakeContextOptions = {}
 ): Promise<CommandRun> {
-  const fake = await fakeContext(server, options)
+  const fake = await fakeContext(server, { command: name, ...options })
   try {
     const outcome = await command(name).run(fake.context, inputs)
     return {
       outcome,
+      resultFile: fake.resultFile.path,
       info: fake.info,
       warnings: fake.warnings,
       masked: fake.masked,

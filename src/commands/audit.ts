@@ -10,7 +10,6 @@ import {
   renderAuditLogs,
   type AuditRow
 } from '../render/audit.js'
-import { streamResultFile } from '../result-file.js'
 import { defineCommand, type Command } from './types.js'
 import { auditFormat } from '../input-catalog.js'
 
@@ -77,53 +76,49 @@ const listAuditLogs = defineCommand({
     const rows: AuditRow[] = []
     // A hundred thousand events go straight to the result file, page by page; only the rows
     // the summary shows are kept. The file is `result`'s fields plus `events`.
-    const { path, value: result } = await streamResultFile(
-      context.workDir,
-      'list-audit-logs',
-      async writer => {
-        let count = 0
-        let newest: number | undefined
-        let oldest: number | undefined
-        await writer.begin('{')
-        writer.key('events')
-        await writer.begin('[')
-        // Pages are fetched one ahead while fewer than max-events have arrived, never past.
-        let arrived = 0
-        for await (const { value: page, body } of context.api.pagesWithBytes(
-          orgPath(organization, 'auditlogs'),
-          query,
-          readAuditPage,
-          p => (arrived += p.items.length) < limit
-        )) {
-          const events = page.items
-          const take = Math.min(events.length, limit - count)
-          // The events go to the file as the service sent them, not serialised again.
-          const raw = arrayItemsBytes(body, 'auditLogEvents', events.length, take)
-          if (raw === undefined) {
-            for (const event of events.slice(0, take)) await writer.value(event)
-          } else await writer.rawItems(raw)
-          for (let i = 0; i < take; i++) {
-            const event = events[i] as AuditLogEvent
-            if (rows.length < MAX_AUDIT_ROWS) rows.push(auditRow(event))
-            newest = Math.max(newest ?? event.timestamp, event.timestamp)
-            oldest = Math.min(oldest ?? event.timestamp, event.timestamp)
-          }
-          count += take
-          // Stop paging once enough are collected: later pages would only be thrown away.
-          if (count >= limit) break
+    const result = await context.resultFile.stream(async writer => {
+      let count = 0
+      let newest: number | undefined
+      let oldest: number | undefined
+      await writer.begin('{')
+      writer.key('events')
+      await writer.begin('[')
+      // Pages are fetched one ahead while fewer than max-events have arrived, never past.
+      let arrived = 0
+      for await (const { value: page, body } of context.api.pagesWithBytes(
+        orgPath(organization, 'auditlogs'),
+        query,
+        readAuditPage,
+        p => (arrived += p.items.length) < limit
+      )) {
+        const events = page.items
+        const take = Math.min(events.length, limit - count)
+        // The events go to the file as the service sent them, not serialised again.
+        const raw = arrayItemsBytes(body, 'auditLogEvents', events.length, take)
+        if (raw === undefined) {
+          for (const event of events.slice(0, take)) await writer.value(event)
+        } else await writer.rawItems(raw)
+        for (let i = 0; i < take; i++) {
+          const event = events[i] as AuditLogEvent
+          if (rows.length < MAX_AUDIT_ROWS) rows.push(auditRow(event))
+          newest = Math.max(newest ?? event.timestamp, event.timestamp)
+          oldest = Math.min(oldest ?? event.timestamp, event.timestamp)
         }
-        await writer.end()
-        const compact = {
-          organization,
-          count,
-          ...(newest === undefined ? {} : { newest }),
-          ...(oldest === undefined ? {} : { oldest })
-        }
-        await writer.fields(compact)
-        await writer.end()
-        return compact
+        count += take
+        // Stop paging once enough are collected: later pages would only be thrown away.
+        if (count >= limit) break
       }
-    )
+      await writer.end()
+      const compact = {
+        organization,
+        count,
+        ...(newest === undefined ? {} : { newest }),
+        ...(oldest === undefined ? {} : { oldest })
+      }
+      await writer.fields(compact)
+      await writer.end()
+      return compact
+    })
     const filters = [
       startTime === undefined ? '' : `before ${new Date(startTime * 1000).toISOString()}`,
       userFilter === undefined ? '' : `user ${userFilter}`,
@@ -132,7 +127,6 @@ const listAuditLogs = defineCommand({
     ].filter(Boolean)
     return {
       result,
-      resultFile: path,
       outputs: { count: result.count },
       summary: renderAuditLogs(organization, rows, filters, result.count)
     }

@@ -10,6 +10,7 @@ import type { Reader } from '../api/readers/core.js'
 import type { OpenMirror } from '../github/deployment.js'
 export type { DeploymentMirror, FinalState } from '../github/deployment.js'
 import { redactSecrets } from '../render/plan.js'
+import type { ResultFile } from '../result-file.js'
 
 /** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */
 export type ReadApi = Pick<
@@ -44,8 +45,10 @@ export interface Environment {
   consoleUrl: string
   /** This workflow run's page, where its whole job summary is (linked from cut lists). */
   runUrl?: string | undefined
-  /** The action's own directory under RUNNER_TEMP (result files, default export paths). */
+  /** The action's own directory under RUNNER_TEMP (default export paths). */
   workDir: string
+  /** Where a command with a large result streams it: the one `result-file` of the run. */
+  resultFile: Pick<ResultFile, 'stream'>
   info(message: string): void
   warning(message: string): void
   mask(secret: string): void

@@ -17,7 +17,10 @@ export type CommandArea =
   | 'resources'
 
 export interface CommandOutcome {
-  /** Becomes the `result` output (compact JSON) and the `result-file`. */
+  /**
+   * Becomes the `result` output (compact JSON), and the `result-file` unless the command
+   * streamed its full result there (context.resultFile), of which `result` is then a digest.
+   */
   result: unknown
   /** Further outputs by name. */
   outputs?: Record<string, string | number | boolean>
@@ -25,12 +28,6 @@ export interface CommandOutcome {
   summary: string
   /** Compact markdown per stack for the sticky pull request comment (comment-on-pr). */
   comment?: StackComment[]
-  /**
-   * A result file the command already wrote (streamed page by page, see src/result-file.ts),
-   * holding the full result; `result` is then a compact digest of it. Without it, main writes
-   * `result` to the result file.
-   */
-  resultFile?: string
   /** The gate's verdict (fail-on / protect); a failed one fails the step after the comment. */
   gate?: { verdict: 'passed' | 'failed' | 'none'; reasons: string[] }
   /**

@@ -9,7 +9,6 @@ import type { EngineEvent, UpdateStatus, UpdateSummary } from '../api/types.js'
 import { finishEvents, foldEvents, newEventFold, type EventFold } from '../events/model.js'
 import { renderUpdate, type UpdateMeta } from '../render/events.js'
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
-import { streamResultFile } from '../result-file.js'
 import type { ReadApi } from './context.js'
 import { findPreview, isUnfinished } from './preview-search.js'
 import {
@@ -346,33 +345,28 @@ const listUpdateEvents = defineCommand({
     }
     // Tens of thousands of events go straight to the result file, page by page; `result`
     // keeps the digest. The file is the digest's fields plus `events`.
-    const { path, value: report } = await streamResultFile(
-      context.workDir,
-      'list-update-events',
-      async writer => {
-        await writer.begin('{')
-        writer.key('events')
-        await writer.begin('[')
-        const summarised = await summariseUpdate(
-          context,
-          stack,
-          target,
-          gateRules(inputs),
-          async (events, raw) => {
-            // As the service sent them: no event is serialised again.
-            if (raw !== undefined) await writer.rawItems(raw)
-            else for (const event of events) await writer.value(event)
-          }
-        )
-        await writer.end()
-        await writer.fields(summarised.result)
-        await writer.end()
-        return summarised
-      }
-    )
+    const report = await context.resultFile.stream(async writer => {
+      await writer.begin('{')
+      writer.key('events')
+      await writer.begin('[')
+      const summarised = await summariseUpdate(
+        context,
+        stack,
+        target,
+        gateRules(inputs),
+        async (events, raw) => {
+          // As the service sent them: no event is serialised again.
+          if (raw !== undefined) await writer.rawItems(raw)
+          else for (const event of events) await writer.value(event)
+        }
+      )
+      await writer.end()
+      await writer.fields(summarised.result)
+      await writer.end()
+      return summarised
+    })
     return {
       result: report.result,
-      resultFile: path,
       outputs: { count: report.count, status, 'update-id': id, ...report.gate.outputs },
       summary: report.summary,
       comment: [report.comment],

@@ -23,3 +23,23 @@ export function renderGate(stack: string, verdict: GateVerdict): string {
     ''
   ].join('\n')
 }
+
+/** The verdict over several stacks, first in the job summary; each reason names its stack. */
+export function renderGateOverall(
+  verdict: 'passed' | 'failed',
+  reasons: string[],
+  stacks: number
+): string {
+  if (verdict === 'passed')
+    return `> **✅ Gate passed** on all ${stacks} stack(s): nothing it checks for was found.\n\n`
+  const listed = reasons.slice(0, MAX_LISTED).map(reason => `> - ${text(reason)}`)
+  const more = reasons.length - listed.length
+  return [
+    `> **❌ Gate failed**: ${reasons.length} reason(s) over ${stacks} stack(s).`,
+    '>',
+    ...listed,
+    ...(more > 0 ? [`> - …and ${more} more (see the gate-reasons output)`] : []),
+    '',
+    ''
+  ].join('\n')
+}
