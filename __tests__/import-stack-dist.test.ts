@@ -113,6 +113,18 @@ describe('import-stack (dist)', () => {
     expect(run.summary).toContain('Import into acme/website/prod failed')
   })
 
+  it('over several stacks, fails the step when any import update fails, after all of them ran', async () => {
+    const directory = await backup()
+    emulator.state.scriptImports({ result: 'failed' })
+    const run = await restore(directory, { stack: 'acme/*/prod', 'timeout-minutes': '1' })
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs).toMatchObject({ count: '2', status: 'failed' })
+    expect(importPosts()).toHaveLength(2)
+    const message = failureMessage(run)
+    expect(message).toContain('of acme/website/prod ended failed')
+    expect(message).toContain('of acme/infra/prod ended failed')
+  })
+
   it('stops waiting at timeout-minutes, leaving the import running, and says how to follow it', async () => {
     const directory = await backup()
     emulator.state.scriptImports({ result: 'succeeded', durationMs: 60_000 })

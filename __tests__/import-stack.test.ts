@@ -264,6 +264,21 @@ describe('import-stack: a backup directory', () => {
     expect(emulator.requests).toHaveLength(0)
   })
 
+  it('says when manifest.json marks the file stale (an earlier run’s export)', async () => {
+    const body = await readFile(FIXTURE, 'utf8')
+    const directory = await backupDirectory({
+      'acme/website/prod': { path: 'acme/website/prod.json', body }
+    })
+    const manifestFile = join(directory, 'manifest.json')
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as {
+      stacks: Record<string, unknown>[]
+    }
+    for (const entry of manifest.stacks) entry['stale'] = true
+    await writeFile(manifestFile, JSON.stringify(manifest))
+    const { warnings } = await run({ stack: PROD, path: directory })
+    expect(warnings.join('\n')).toContain('marks the export of acme/website/prod as stale')
+  })
+
   it('refuses a stack manifest.json does not list', async () => {
     const directory = await backupDirectory({})
     await expect(run({ stack: PROD, path: directory })).rejects.toThrow(

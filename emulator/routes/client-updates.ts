@@ -49,7 +49,8 @@ function createUpdate(kind: UpdateKind) {
     const environment = stringMap(metadata['environment'] ?? {}, 'metadata.environment')
     const config = body['config'] ?? {}
     if (!isObject(config)) throw badRequest('config must be an object')
-    busy(s, kind)
+    // No busy check here: the spec answers create (CreateUpdateFor*) with 200 only; a stack
+    // another update holds is a 409 at start (StartUpdateFor*), as the service does.
     const update = ctx.state.createClientUpdate(s, kind, {
       login: ctx.principal.login,
       message: str(metadata, 'message') ?? '',

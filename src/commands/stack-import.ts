@@ -242,7 +242,7 @@ async function staleness(
   since: BackupTime | undefined
 ): Promise<string | undefined> {
   if (since === undefined)
-    return `the file records no time (no manifest.json entry, and no deployment.manifest.time), so whether ${stackName(stack)} changed since cannot be told`
+    return `the file records no time (no manifest.json entry, and deployment.manifest.time is absent or Go's zero time), so whether ${stackName(stack)} changed since cannot be told`
   const { updates } = await context.api.getJson(
     stackPath(stack, 'updates'),
     { 'output-type': 'service', page: 1, pageSize: FRESHNESS_PAGE_SIZE },
