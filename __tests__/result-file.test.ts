@@ -11,36 +11,20 @@ import { bigUpdateEvent } from '../emulator/generate.js'
 import type { EngineEvent } from '../src/api/types.js'
 import { isPreviewKind } from '../src/render/events.js'
 import { JsonStreamWriter, ResultFile } from '../src/result-file.js'
-import type { ActionRun } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
+import { resultOf, resultFileOf, seededStack } from './support/published.js'
 
 const emulator = useEmulator()
 const { run } = emulator
 
-function stack(project: string, name: string) {
-  const found = emulator.state.getStack('acme', project, name)
-  if (!found) throw new Error(`no stack acme/${project}/${name} in the seed`)
-  return found
-}
-
-async function resultFile(action: ActionRun): Promise<Record<string, unknown>> {
-  const path = action.outputs['result-file'] ?? ''
-  expect(path).not.toBe('')
-  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
-}
-
-function result(action: ActionRun): Record<string, unknown> {
-  return JSON.parse(action.outputs.result ?? 'null') as Record<string, unknown>
-}
-
 describe('results streamed to the result file', () => {
   it('list-update-events: `result` is a digest, the events are in the result file', async () => {
-    const latest = stack('website', 'prod')
+    const latest = seededStack(emulator.state, 'website', 'prod')
       .updates.filter(u => !isPreviewKind(u.kind))
       .sort((a, b) => b.version - a.version)[0]
     const action = await run({ command: 'list-update-events', stack: 'acme/website/prod' })
     expect(action.exitCode).toBe(0)
-    const compact = result(action)
+    const compact = resultOf(action)
     expect(compact).not.toHaveProperty('events')
     expect(compact).toMatchObject({
       updateId: latest?.updateID,
@@ -48,7 +32,7 @@ describe('results streamed to the result file', () => {
       finished: true,
       count: latest?.events.length
     })
-    const file = await resultFile(action)
+    const file = await resultFileOf(action)
     expect(file.events).toEqual(latest?.events)
     // The file is the digest plus the events.
     expect({ ...file, events: undefined }).toEqual({ ...compact, events: undefined })
@@ -64,7 +48,7 @@ describe('results streamed to the result file', () => {
     expect(action.exitCode).toBe(0)
     expect(action.outputs.count).toBe('5000')
     expect(Buffer.byteLength(action.outputs.result ?? '')).toBeLessThan(64 * 1024)
-    const events = (await resultFile(action)).events as EngineEvent[]
+    const events = (await resultFileOf(action)).events as EngineEvent[]
     expect(events).toHaveLength(5000)
     // In the order the service sent them, none lost or doubled.
     for (const index of [0, 1, 2500, 4998, 4999])
@@ -77,13 +61,13 @@ describe('results streamed to the result file', () => {
     const action = await run({ command: 'list-audit-logs', organization: 'acme' })
     expect(action.exitCode).toBe(0)
     const times = expected.map(e => e.timestamp)
-    expect(result(action)).toEqual({
+    expect(resultOf(action)).toEqual({
       organization: 'acme',
       count: expected.length,
       newest: Math.max(...times),
       oldest: Math.min(...times)
     })
-    const file = await resultFile(action)
+    const file = await resultFileOf(action)
     expect((file.events as { event: string }[]).map(e => e.event)).toEqual(
       expected.map(e => e.event)
     )

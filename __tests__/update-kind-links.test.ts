@@ -1,29 +1,21 @@
 /** list-update-events: what kind of run an update is, and which console page links it. */
 import { isPreviewKind } from '../src/render/events.js'
-import type { ActionRun } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
+import { resultOf, seededStack } from './support/published.js'
 
 const emulator = useEmulator()
 const { run } = emulator
 
-function stack(project: string, name: string) {
-  const found = emulator.state.getStack('acme', project, name)
-  if (!found) throw new Error(`no stack acme/${project}/${name} in the seed`)
-  return found
-}
-
-function result(action: ActionRun): Record<string, unknown> {
-  return JSON.parse(action.outputs.result ?? 'null') as Record<string, unknown>
-}
-
 describe('list-update-events kind and console link', () => {
   const updates = () =>
-    stack('website', 'prod')
+    seededStack(emulator.state, 'website', 'prod')
       .updates.filter(u => !isPreviewKind(u.kind))
       .sort((a, b) => b.version - a.version)
 
   it('labels a preview given by update-id a preview and links its preview page', async () => {
-    const preview = stack('website', 'prod').updates.find(u => isPreviewKind(u.kind))
+    const preview = seededStack(emulator.state, 'website', 'prod').updates.find(u =>
+      isPreviewKind(u.kind)
+    )
     const action = await run({
       command: 'list-update-events',
       stack: 'acme/website/prod',
@@ -31,7 +23,7 @@ describe('list-update-events kind and console link', () => {
       'console-url': 'https://app.example.com'
     })
     expect(action.exitCode).toBe(0)
-    expect(result(action)).toMatchObject({ kind: 'preview' })
+    expect(resultOf(action)).toMatchObject({ kind: 'preview' })
     expect(action.summary).toContain('Preview of acme/website/prod')
     expect(action.summary).toContain(
       `https://app.example.com/acme/website/prod/previews/${preview?.updateID ?? ''}`
@@ -47,7 +39,7 @@ describe('list-update-events kind and console link', () => {
       'console-url': 'https://app.example.com'
     })
     expect(action.exitCode).toBe(0)
-    expect(result(action)).toMatchObject({ kind: 'update' })
+    expect(resultOf(action)).toMatchObject({ kind: 'update' })
     expect(action.summary).toContain('Update of acme/website/prod')
     expect(action.summary).not.toContain('/previews/')
     expect(action.summary).not.toContain('View in Pulumi Cloud')
@@ -61,7 +53,7 @@ describe('list-update-events kind and console link', () => {
       'console-url': 'https://app.example.com'
     })
     expect(action.exitCode).toBe(0)
-    expect(result(action)).toMatchObject({ kind: 'update', version: latest?.version })
+    expect(resultOf(action)).toMatchObject({ kind: 'update', version: latest?.version })
     expect(action.summary).toContain(
       `https://app.example.com/acme/website/prod/updates/${latest?.version ?? ''}`
     )

@@ -1,11 +1,10 @@
 /**
- * An update or preview still running: get-update, list-update-events and list-previews read
- * the events produced so far and say so, instead of waiting or failing.
+ * An update or preview still running: list-update-events and list-previews read the events
+ * produced so far and say so, instead of waiting or failing (get-update: commands-updates).
  */
-import { readFile } from 'node:fs/promises'
 import { isPreviewKind } from '../src/render/events.js'
-import type { ActionRun } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
+import { resultOf, resultFileOf, seededStack } from './support/published.js'
 
 const emulator = useEmulator()
 const { run } = emulator
@@ -13,27 +12,13 @@ const { run } = emulator
 const BUSY = 'acme/website/busy'
 const BUSY_UPDATE = '4b40176a-8c2e-4e22-8027-2b114e32ef0d'
 
-function stack(project: string, name: string) {
-  const found = emulator.state.getStack('acme', project, name)
-  if (!found) throw new Error(`no stack acme/${project}/${name} in the seed`)
-  return found
-}
-
-async function resultFile(action: ActionRun): Promise<Record<string, unknown>> {
-  const path = action.outputs['result-file'] ?? ''
-  expect(path).not.toBe('')
-  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
-}
-
-function result(action: ActionRun): Record<string, unknown> {
-  return JSON.parse(action.outputs.result ?? 'null') as Record<string, unknown>
-}
-
 const eventPages = () => emulator.requestsTo('GET', /\/update\/[^/]+\/events$/)
 
 describe('an update still running', () => {
   it('list-update-events reports the events so far and stops when the token repeats', async () => {
-    const busy = stack('website', 'busy').updates.find(u => u.updateID === BUSY_UPDATE)
+    const busy = seededStack(emulator.state, 'website', 'busy').updates.find(
+      u => u.updateID === BUSY_UPDATE
+    )
     const action = await run({ command: 'list-update-events', stack: BUSY })
     expect(action.stdout).not.toContain('continuation token repeated')
     expect(action.exitCode).toBe(0)
@@ -43,23 +28,14 @@ describe('an update still running', () => {
     // Page 1 holds what exists; page 2 brings nothing new under the same token: stop.
     const pages = eventPages()
     expect(pages.map(r => r.query)).toEqual(['', `continuationToken=${busy?.events.length}`])
-    expect(result(action)).toMatchObject({ status: 'running', finished: false, kind: 'update' })
-    expect((await resultFile(action)).events).toEqual(busy?.events)
+    expect(resultOf(action)).toMatchObject({ status: 'running', finished: false, kind: 'update' })
+    expect((await resultFileOf(action)).events).toEqual(busy?.events)
     expect(action.summary).toContain('still running')
     expect(action.summary).toContain(`${busy?.events.length} events it had produced so far`)
   })
 
-  it('get-update reads the events so far instead of only the status', async () => {
-    const action = await run({ command: 'get-update', stack: BUSY, 'update-id': BUSY_UPDATE })
-    expect(action.exitCode).toBe(0)
-    expect(action.outputs.status).toBe('running')
-    expect(action.outputs.count).toBe('3')
-    expect(eventPages()).toHaveLength(2)
-    expect(action.summary).toContain('still running')
-  })
-
   it('list-previews summarises a preview still in progress without failing', async () => {
-    const preview = stack('website', 'prod')
+    const preview = seededStack(emulator.state, 'website', 'prod')
       .updates.filter(u => isPreviewKind(u.kind))
       .sort((a, b) => b.startTime - a.startTime)[0]
     if (!preview) throw new Error('the seed has no preview on acme/website/prod')
@@ -73,7 +49,9 @@ describe('an update still running', () => {
   })
 
   it("treats the spec's 'requested' status as unfinished", async () => {
-    const update = stack('website', 'prod').updates.find(u => u.kind === 'update')
+    const update = seededStack(emulator.state, 'website', 'prod').updates.find(
+      u => u.kind === 'update'
+    )
     if (!update) throw new Error('the seed has no update on acme/website/prod')
     // Not a result the update list knows; the status route passes it through as the status.
     Object.assign(update, { result: 'requested' })
@@ -84,7 +62,7 @@ describe('an update still running', () => {
     })
     expect(action.exitCode).toBe(0)
     expect(action.outputs.status).toBe('requested')
-    expect(result(action)).toMatchObject({ finished: false })
+    expect(resultOf(action)).toMatchObject({ finished: false })
     expect(action.summary).toContain('still requested')
   })
 })

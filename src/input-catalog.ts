@@ -301,7 +301,7 @@ export const COMMAND_INPUTS = {
   tagValue: spec('tag-value', 'Tag value to filter list-stacks by.', text),
   force: spec(
     'force',
-    'delete-stack: delete even if the stack still has resources. cancel-update: without update-id, cancel whatever operation is running. import-stack: import even though the stack changed after the export.',
+    'delete-stack: delete even if the stack still has resources. cancel-update: without update-id, cancel whatever operation is running. import-stack: import even though the stack changed after the backup, or the file holds the state of another stack.',
     bool('force'),
     'false'
   ),

@@ -25,6 +25,7 @@ import {
   type GateReport
 } from './gate-outputs.js'
 import type { GateRules } from '../gate.js'
+import type { StackComment } from '../github/sticky-comment.js'
 import { defineCommand, type Command, type CommandOutcome } from './types.js'
 import { summariseUpdate } from './updates.js'
 
@@ -348,7 +349,7 @@ async function followedOutcome(
   const update = updates.findLast(candidate => candidate.updateID !== undefined)
   const failed = status !== 'succeeded'
   let summary = ''
-  let comment: { stack: string; body: string }[] = []
+  let comment: StackComment[] = []
   // A deployment that failed before its Pulumi step ran has no update: nothing changed,
   // and the gate judges the failure alone (fail-on: failed).
   let gate = gateReport(

@@ -1,14 +1,7 @@
+import type { OrganizationMember } from '../api/types.js'
 import { cell, code, heading, table } from './escape.js'
 
-/** The fields of an organization member that the summary shows. */
-export interface MemberView {
-  role: string
-  user: { name?: string; githubLogin: string }
-  created?: string
-  fgaRole?: { name?: string }
-}
-
-export function renderMemberList(organization: string, members: MemberView[]): string {
+export function renderMemberList(organization: string, members: OrganizationMember[]): string {
   const title = heading(3, `Members of ${cell(organization)}: ${members.length}`)
   if (members.length === 0) return `${title}The organization has no members.\n`
   return (

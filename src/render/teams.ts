@@ -1,15 +1,5 @@
+import type { Team } from '../api/types.js'
 import { cell, code, heading, table } from './escape.js'
-
-/** The fields of a team that the summaries show. */
-export interface TeamView {
-  name: string
-  displayName?: string
-  description?: string
-  kind?: string
-  userRole?: string
-  members?: { githubLogin: string; name?: string; role?: string }[]
-  stacks?: { projectName: string; stackName: string; permission: number }[]
-}
 
 const PERMISSION_NAMES: Record<number, string> = {
   0: 'none',
@@ -23,7 +13,7 @@ export function permissionName(permission: number): string {
   return PERMISSION_NAMES[permission] ?? String(permission)
 }
 
-export function renderTeamList(organization: string, teams: TeamView[]): string {
+export function renderTeamList(organization: string, teams: Team[]): string {
   const title = heading(3, `Teams of ${cell(organization)}: ${teams.length}`)
   if (teams.length === 0) return `${title}The organization has no teams.\n`
   return (
@@ -44,7 +34,7 @@ export function renderTeamList(organization: string, teams: TeamView[]): string 
 /** One team: its facts, then its members and stack permissions. `action` leads the title. */
 export function renderTeam(
   organization: string,
-  team: TeamView,
+  team: Team,
   action?: 'Created' | 'Would create'
 ): string {
   const title = `${action === undefined ? 'Team' : `${action} team`} ${cell(team.name)} of ${cell(organization)}`

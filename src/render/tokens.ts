@@ -1,21 +1,12 @@
+import type { AccessToken } from '../api/types.js'
 import { cell, code, heading, table } from './escape.js'
 import { formatTime } from './markdown.js'
-
-/** The fields of an access token the summary shows (never its value: the list has none). */
-export interface TokenView {
-  id: string
-  name?: string
-  description?: string
-  created?: string
-  expires?: number
-  lastUsed?: number
-}
 
 function expiry(expires: number | undefined): string {
   return expires === undefined || expires === 0 ? 'never' : formatTime(expires)
 }
 
-export function renderTokenList(filter: string, tokens: TokenView[]): string {
+export function renderTokenList(filter: string, tokens: AccessToken[]): string {
   const title = heading(3, `Access tokens (${cell(filter)}): ${tokens.length}`)
   if (tokens.length === 0) return `${title}No ${cell(filter)} access tokens.\n`
   return (
