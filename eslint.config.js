@@ -33,7 +33,8 @@ export default tseslint.config(
     }
   },
   {
-    // Commands depend on their context (src/commands/context.ts), never on the runner.
+    // Commands depend on their context (src/commands/context.ts), never on the runner, and
+    // never on src/github (GitHub I/O is the runner's, handed in through the context).
     files: ['src/commands/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -44,6 +45,11 @@ export default tseslint.config(
               group: ['**/execute.js', '**/main.js', '**/inputs.js', '**/login.js'],
               message:
                 'Commands depend on their context (./context.js), not on the runner that calls them.'
+            },
+            {
+              group: ['../github/*', '**/github/*'],
+              message:
+                'Commands do no GitHub I/O: declare the type in ./context.js and implement it in src/github/.'
             }
           ]
         }

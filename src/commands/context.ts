@@ -7,9 +7,52 @@ import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/cli
 import type { FileBody } from '../api/file-body.js'
 import { ResponseFormatError } from '../api/errors.js'
 import type { Reader } from '../api/readers/core.js'
-import type { OpenMirror } from '../github/deployment.js'
-export type { DeploymentMirror, FinalState } from '../github/deployment.js'
 import { redactSecrets } from '../render/plan.js'
+
+/*
+ * What commands hand to, or get from, the GitHub side. Declared here, where commands depend,
+ * and implemented in src/github/: commands never import src/github (an ESLint rule holds it).
+ */
+
+/** One stack's comment, as a command's outcome carries it (comment-on-pr). */
+export interface StackComment {
+  stack: string
+  /** Compact markdown, already escaped. */
+  body: string
+  /** The gate's has-changes output for this preview or update (unknown: treated as changed). */
+  hasChanges?: boolean
+  /** The gate failed: always worth a comment, changes or not. */
+  gateFailed?: boolean
+}
+
+/** A Pulumi deployment as its GitHub deployment (github-deployment) shows it. */
+export interface MirrorRequest {
+  /** The GitHub environment (the github-deployment input). */
+  environment: string
+  /** The commit Pulumi deploys, when the run named one (git-commit or the PR head). */
+  commit?: string
+  /** The branch Pulumi deploys (git-ref), when it named no commit. */
+  branch?: string
+  operation: string
+  /** org/project/stack. */
+  stack: string
+  pulumiDeploymentId: string
+  /** The deployment's console page (log_url). */
+  logUrl: string
+  /** The stack's console page (environment_url): still right after the next deployment. */
+  environmentUrl: string
+}
+
+export type FinalState = 'success' | 'failure' | 'error' | 'inactive'
+
+export interface DeploymentMirror {
+  /** GitHub's ID of the deployment; undefined when none was created. */
+  readonly id: number | undefined
+  /** Posts the final status, once; does nothing when the deployment could not be created. */
+  finish(state: FinalState, description: string): Promise<void>
+}
+
+export type OpenMirror = (request: MirrorRequest) => Promise<DeploymentMirror>
 import type { ResultFile } from '../result-file.js'
 
 /** The reads of the client. Writes go through `write`/`writeJson`, so dry-run cannot be bypassed. */

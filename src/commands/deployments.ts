@@ -15,7 +15,7 @@ import {
   pause
 } from '../poll.js'
 import { renderDeployment, type DeploymentReport } from '../render/deployments.js'
-import type { CommandContext, DeploymentMirror, FinalState } from './context.js'
+import type { CommandContext, DeploymentMirror, FinalState, StackComment } from './context.js'
 import {
   GATE_INPUTS,
   GATE_OUTPUTS,
@@ -25,7 +25,6 @@ import {
   type GateReport
 } from './gate-outputs.js'
 import type { GateRules } from '../gate.js'
-import type { StackComment } from '../github/sticky-comment.js'
 import { defineCommand, type Command, type CommandOutcome } from './types.js'
 import { summariseUpdate } from './updates.js'
 

@@ -1,7 +1,6 @@
 import type { StackRef } from '../api/paths.js'
 import type { InputKey, InputValues } from '../input-catalog.js'
-import type { CommandContext } from './context.js'
-import type { StackComment } from '../github/sticky-comment.js'
+import type { CommandContext, StackComment } from './context.js'
 
 export type { CommandContext } from './context.js'
 

@@ -9,7 +9,7 @@ import type { EngineEvent, UpdateStatus, UpdateSummary } from '../api/types.js'
 import { finishEvents, foldEvents, newEventFold, type EventFold } from '../events/model.js'
 import { renderUpdate, type UpdateMeta } from '../render/events.js'
 import { renderUnfinishedNote, renderUpdateList, renderUpdatePage } from '../render/updates.js'
-import type { ReadApi } from './context.js'
+import type { ReadApi, StackComment } from './context.js'
 import { findPreview, isUnfinished } from './preview-search.js'
 import {
   GATE_INPUTS,
@@ -21,7 +21,6 @@ import {
 } from './gate-outputs.js'
 import type { GateRules } from '../gate.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
-import type { StackComment } from '../github/sticky-comment.js'
 
 const DEFAULT_PAGE_SIZE = 10
 /** Resource records in the compact `result` output; the result file has them all. */

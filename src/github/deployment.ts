@@ -18,37 +18,14 @@
  * - GitHub refusing (403: no `deployments: write`, as for a fork's token) or failing is a
  *   warning: the Pulumi deployment and the step's result never depend on the mirror.
  */
+import type {
+  DeploymentMirror,
+  FinalState,
+  MirrorRequest,
+  OpenMirror
+} from '../commands/context.js'
 import { USER_AGENT } from '../version.js'
 import type { GitHubClient } from './client.js'
-
-/** A Pulumi deployment as its GitHub deployment shows it. */
-export interface MirrorRequest {
-  /** The GitHub environment (the github-deployment input). */
-  environment: string
-  /** The commit Pulumi deploys, when the run named one (git-commit or the PR head). */
-  commit?: string
-  /** The branch Pulumi deploys (git-ref), when it named no commit. */
-  branch?: string
-  operation: string
-  /** org/project/stack. */
-  stack: string
-  pulumiDeploymentId: string
-  /** The deployment's console page (log_url). */
-  logUrl: string
-  /** The stack's console page (environment_url): still right after the next deployment. */
-  environmentUrl: string
-}
-
-export type FinalState = 'success' | 'failure' | 'error' | 'inactive'
-
-export interface DeploymentMirror {
-  /** GitHub's ID of the deployment; undefined when none was created. */
-  readonly id: number | undefined
-  /** Posts the final status, once; does nothing when the deployment could not be created. */
-  finish(state: FinalState, description: string): Promise<void>
-}
-
-export type OpenMirror = (request: MirrorRequest) => Promise<DeploymentMirror>
 
 interface Repository {
   owner: string

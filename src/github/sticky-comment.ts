@@ -6,7 +6,10 @@
  */
 import { commentCutNote } from '../render/comment.js'
 import { limitCharacters } from '../render/markdown.js'
+import type { StackComment } from '../commands/context.js'
 import type { GitHubClient } from './client.js'
+
+export type { StackComment }
 
 /** GitHub refuses an issue comment body over 65,536 characters. */
 export const MAX_COMMENT_CHARACTERS = 65_536
@@ -15,17 +18,6 @@ export interface PullRequest {
   owner: string
   repo: string
   number: number
-}
-
-/** One stack's comment, as a command's outcome carries it. */
-export interface StackComment {
-  stack: string
-  /** Compact markdown, already escaped. */
-  body: string
-  /** The gate's has-changes output for this preview or update (unknown: treated as changed). */
-  hasChanges?: boolean
-  /** The gate failed: always worth a comment, changes or not. */
-  gateFailed?: boolean
 }
 
 /** `always` writes every stack's comment; `on-change` only where something changes. */
