@@ -3,8 +3,10 @@
  * variables and real GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
  */
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { exportBody, json, stackList, withHostile } from './hostile/server.js'
 import { runDist } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
 
@@ -101,6 +103,45 @@ describe('dist/index.js as the runner runs it', () => {
     expect(run.exitCode).toBe(0)
     expect(run.stdout).toContain('GITHUB_STEP_SUMMARY is not set')
     expect(run.outputs.version).toBe('3')
+  })
+
+  it('takes stack and project names Pulumi allows (`_sandbox`, `.hidden`) from a listing', async () => {
+    const names: [string, string, string][] = [
+      ['acme', 'web', 'prod'],
+      ['acme', 'web', '_sandbox'],
+      ['acme', '.infra', '.hidden']
+    ]
+    const dir = await mkdtemp(join(tmpdir(), 'pca-names-'))
+    await withHostile(
+      (_req, res, url) => {
+        if (url.pathname === '/api/user/stacks') return json(res, 200, stackList(names))
+        if (url.pathname.endsWith('/export')) return json(res, 200, exportBody())
+        json(res, 404, { code: 404, message: 'not found' })
+      },
+      async server => {
+        const inputs = { 'api-url': server.url, 'access-token': 'pul-names-token' }
+        const listed = await runDist({ ...inputs, command: 'list-stacks', organization: 'acme' })
+        expect(listed.exitCode).toBe(0)
+        expect(
+          (JSON.parse(listed.outputs.stacks ?? '[]') as { name: string }[]).map(s => s.name)
+        ).toEqual(['acme/web/prod', 'acme/web/_sandbox', 'acme/.infra/.hidden'])
+        const exported = await runDist({
+          ...inputs,
+          command: 'export-stack',
+          stack: 'acme/*/*',
+          path: dir
+        })
+        expect(exported.exitCode).toBe(0)
+        const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+          stacks: { stack: string; path: string }[]
+        }
+        expect(manifest.stacks.map(entry => entry.path)).toEqual([
+          'acme/web/prod.json',
+          'acme/web/_sandbox.json',
+          'acme/.infra/.hidden.json'
+        ])
+      }
+    )
   })
 
   it('rejects bad input before any request', async () => {

@@ -4,11 +4,15 @@ import {
   parseExpiry,
   parseHttpUrl,
   parseList,
+  parseName,
   parsePermission,
   parseStacks,
   parseTags,
   parseTime
 } from '../src/input-parsers.js'
+import { pulumiName, readAnswer } from '../src/api/readers/core.js'
+import { fileNameSegment } from '../src/files.js'
+import { isPulumiName } from '../src/pulumi-names.js'
 
 describe('stack names', () => {
   it('completes project/stack and stack from organization and project', () => {
@@ -23,6 +27,13 @@ describe('stack names', () => {
     ])
   })
 
+  it('takes the project and stack names Pulumi takes: `_sandbox`, `.hidden`, `a..b`', () => {
+    expect(parseStacks('acme/_infra/_sandbox\nacme/.hidden/a..b', {})).toEqual([
+      { organization: 'acme', project: '_infra', stack: '_sandbox' },
+      { organization: 'acme', project: '.hidden', stack: 'a..b' }
+    ])
+  })
+
   it('takes several lines and wildcards in project and stack', () => {
     expect(parseStacks('acme/*/prod\n# comment\n\nacme/web/*', {})).toHaveLength(2)
   })
@@ -31,6 +42,8 @@ describe('stack names', () => {
     ['a/b/c/d', /at most two/],
     ['acme//prod', /no empty parts/],
     ['acme/../prod', /not a valid project/],
+    ['acme/./prod', /not a valid project/],
+    ['acme/web/..', /not a valid stack/],
     ['acme/web/my stack', /not a valid stack/],
     ['acme/web/pr$d', /not a valid stack/],
     ['*/web/prod', /not a valid organization/],
@@ -38,6 +51,24 @@ describe('stack names', () => {
     ['prod', /no organization/]
   ])('rejects %s', (raw, message) => {
     expect(() => parseStacks(raw, {})).toThrow(message)
+  })
+})
+
+describe('one rule for organization, project and stack names', () => {
+  const names = ['_sandbox', '.hidden', 'prod', 'a..b', '...', '', '.', '..', '../x', 'a/b', 'a b']
+  it('the input parser, the API reader and export file names accept the same names', () => {
+    const GET = { method: 'GET', path: '/api/user/stacks' }
+    for (const name of names) {
+      const accepted = isPulumiName(name)
+      if (accepted) expect(parseName('stack', name, 'stack')).toBe(name)
+      else expect(() => parseName('stack', name, 'stack')).toThrow(InputError)
+      if (accepted) expect(readAnswer(pulumiName, name, GET)).toBe(name)
+      else expect(() => readAnswer(pulumiName, name, GET)).toThrow(/a Pulumi name/)
+      // A file name also refuses dots only (Windows strips trailing dots from a component).
+      const file = accepted && !/^\.+$/.test(name)
+      if (file) expect(fileNameSegment(name, 'stack')).toBe(name)
+      else expect(() => fileNameSegment(name, 'stack')).toThrow(/cannot be a file name/)
+    }
   })
 })
 

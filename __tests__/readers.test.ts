@@ -16,6 +16,7 @@ import {
   oneOf,
   optional,
   page,
+  pulumiName,
   readAnswer,
   shown,
   type Reader,
@@ -84,7 +85,7 @@ describe('the failure of a read', () => {
     expect(long.message.length).toBeLessThan(400)
     expect(
       failure(readStack, { orgName: 'acme', projectName: 'web', version: 1 }).message
-    ).toContain('`stackName` = (absent) where an identifier')
+    ).toContain('`stackName` = (absent) where a Pulumi name')
   })
 
   it('never quotes a write answer (it may hold a secret not yet masked), only its type', () => {
@@ -103,6 +104,46 @@ describe('the failure of a read', () => {
 })
 
 describe('scalars', () => {
+  it("a Pulumi name is Pulumi's own rule: `_sandbox` and `.hidden` are names, `.` and `..` are not", () => {
+    // pulumi/pulumi tokens.NameRegexpPattern `[A-Za-z_.][A-Za-z0-9_.-]*`; organizations may
+    // start with a digit; at most 100 characters.
+    for (const good of ['_sandbox', '.hidden', 'prod', '2024-q1', 'a..b', '...', 'x'.repeat(100)])
+      expect(readAnswer(pulumiName, good, GET)).toBe(good)
+    for (const bad of [
+      '',
+      '.',
+      '..',
+      '../x',
+      'a/b',
+      'a\\b',
+      'a b',
+      'a\n',
+      '`x`',
+      'x'.repeat(101),
+      7
+    ])
+      expect(() => readAnswer(pulumiName, bad, GET)).toThrow(ResponseFieldError)
+    // Ids stay identifiers: an id never starts with `_` or `.`.
+    expect(() => readAnswer(identifier, '_sandbox', GET)).toThrow(ResponseFieldError)
+  })
+
+  it('a Pulumi name can never break out of an output line, a path segment or a code span', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 110 }), value => {
+        let accepted: string | undefined
+        try {
+          accepted = readAnswer(pulumiName, value, GET)
+        } catch (error) {
+          expect(error).toBeInstanceOf(ResponseFieldError)
+        }
+        if (accepted !== undefined) {
+          expect(accepted).toMatch(/^[A-Za-z0-9_.-]{1,100}$/)
+          expect(['.', '..']).not.toContain(accepted)
+        }
+      })
+    )
+  })
+
   it('integer and count take whole numbers only', () => {
     for (const bad of ['1', 1.5, Number.NaN, Infinity, null, true, [1], 2 ** 60])
       expect(() => readAnswer(integer, bad, GET)).toThrow(ResponseFieldError)
@@ -241,8 +282,11 @@ describe('API shapes', () => {
     expect(() => readAnswer(readUpdateResults, { status: 'done' }, GET)).toThrow(/"cancelled"/)
   })
 
-  it('a stack: version counted, activeUpdate an identifier or empty, tags strings', () => {
+  it('a stack: names as Pulumi allows them, version counted, activeUpdate an identifier or empty, tags strings', () => {
     const stack = { orgName: 'acme', projectName: 'web', stackName: 'prod', version: 3 }
+    expect(readAnswer(readStack, { ...stack, stackName: '_sandbox' }, GET).stackName).toBe(
+      '_sandbox'
+    )
     expect(readAnswer(readStack, { ...stack, activeUpdate: '' }, GET).activeUpdate).toBe('')
     expect(() => readAnswer(readStack, { ...stack, activeUpdate: 'a b' }, GET)).toThrow(
       /`activeUpdate`/

@@ -8,17 +8,17 @@ import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-
-/** What Pulumi allows in organization, project and stack names. */
-const SAFE_NAME = /^[A-Za-z0-9_.-]{1,100}$/
+import { isPulumiName } from './pulumi-names.js'
 
 /**
  * A name from the service used as one file or directory name. Anything Pulumi itself would
  * not accept (a separator, `..`, a control character) could pick a path of its own, so it is
- * refused with an error naming it; the caller's other stacks go on.
+ * refused with an error naming it; the caller's other stacks go on. A name of dots only
+ * (`...`, which Pulumi allows) is refused too: Windows strips trailing dots from a path
+ * component, so it would name the directory itself.
  */
 export function fileNameSegment(name: string, what: string): string {
-  if (!SAFE_NAME.test(name) || /^\.+$/.test(name)) {
+  if (!isPulumiName(name) || /^\.+$/.test(name)) {
     throw new Error(
       `The ${what} name ${JSON.stringify(name.slice(0, 120))} from the service cannot be a file name (Pulumi names hold only letters, digits, '-', '_' and '.'), so nothing was written for it.`
     )

@@ -2,6 +2,7 @@
  * Pure parsers for action inputs: each takes the raw string and returns a typed value or
  * throws an InputError naming the input and the form it expects. No I/O here.
  */
+import { isPulumiName, PULUMI_NAME_RULE } from './pulumi-names.js'
 
 /** A user mistake in the workflow file, reported before any request is sent. */
 export class InputError extends Error {
@@ -22,7 +23,6 @@ export interface StackPattern {
 }
 
 const ORG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/
-const PROJECT_OR_STACK = /^[A-Za-z0-9_.-]{1,100}$/
 const WILDCARD_PART = /^[A-Za-z0-9_.*-]{1,100}$/
 
 /** `.` and `..` would be removed from a URL path and so address another resource. */
@@ -61,13 +61,20 @@ export function parseName(
   raw: string,
   kind: 'organization' | 'project' | 'stack'
 ): string {
-  const valid = kind === 'organization' ? ORG_NAME : PROJECT_OR_STACK
-  if (!valid.test(raw) || raw === '.' || raw.includes('..')) {
+  if (kind === 'organization') {
+    if (!ORG_NAME.test(raw) || raw.includes('..'))
+      throw new InputError(
+        input,
+        `'${raw}' is not a valid organization name (letters, digits, '-', '_', starting with a letter or digit; at most 100 characters; no '..')`
+      )
+    return raw
+  }
+  // Pulumi's own rule (src/pulumi-names.ts): `_sandbox` and `.hidden` are stack names.
+  if (!isPulumiName(raw))
     throw new InputError(
       input,
-      `'${raw}' is not a valid ${kind} name (letters, digits, '-', '_'${kind === 'organization' ? '' : ", '.'"}; at most 100 characters; no '..')`
+      `'${raw}' is not a valid ${kind} name (${PULUMI_NAME_RULE}; not '.' or '..')`
     )
-  }
   return raw
 }
 

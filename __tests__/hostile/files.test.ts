@@ -64,11 +64,11 @@ describe('hostile server: files', () => {
             path: dir
           })
           expect(run.exitCode).toBe(1)
-          // Names are identifiers (api/readers): a listing holding others is not Pulumi
+          // Names are Pulumi names (api/readers): a listing holding others is not Pulumi
           // Cloud's, so none of it is used, and no export starts.
           expect(await tree(root)).toEqual([])
           expect(failureMessage(run)).toMatch(
-            /^The service answered GET \/api\/user\/stacks with `stacks\[1\]\.stackName` = "\.\.\/\.\.\/escaped\/pwned" where an identifier/
+            /^The service answered GET \/api\/user\/stacks with `stacks\[1\]\.stackName` = "\.\.\/\.\.\/escaped\/pwned" where a Pulumi name/
           )
           expect(server.requests.map(request => request.url.split('?')[0])).toEqual([
             '/api/user/stacks'

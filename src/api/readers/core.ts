@@ -8,6 +8,7 @@
  * statuses, names) are checked strictly and fail the read; numbers only shown in a summary
  * (`shown`) become INVALID instead, so one odd count does not fail a whole listing.
  */
+import { isPulumiName, PULUMI_NAME_RULE } from '../../pulumi-names.js'
 import { ResponseFieldError } from '../errors.js'
 import { INVALID, type Shown } from '../types.js'
 
@@ -96,8 +97,10 @@ export const count: Reader<number> = (value, at) =>
 
 /**
  * An identifier that may reach a path, a URL or a step output: letters, digits, `.`, `_`,
- * `-` (UUIDs, update and deployment ids, stack, project and organization names, logins).
- * Nothing here can break out of a GITHUB_OUTPUT line, a URL segment or markdown code.
+ * `-`, starting with a letter or digit (UUIDs, update and deployment ids, token values,
+ * webhook names). Nothing here can break out of a GITHUB_OUTPUT line, a URL segment or
+ * markdown code. Organization, project and stack names are `pulumiName`: Pulumi lets them
+ * start with `_` or `.`.
  */
 const IDENTIFIER = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254})$/
 
@@ -105,6 +108,12 @@ export const identifier: Reader<string> = (value, at) =>
   typeof value === 'string' && IDENTIFIER.test(value)
     ? value
     : at.fail('an identifier (letters, digits, ".", "_", "-")', value)
+
+/** An organization, project or stack name as Pulumi allows it (src/pulumi-names.ts). */
+export const pulumiName: Reader<string> = (value, at) =>
+  typeof value === 'string' && isPulumiName(value)
+    ? value
+    : at.fail(`a Pulumi name (${PULUMI_NAME_RULE}; not '.' or '..')`, value)
 
 /** One of `values` exactly (an API enum such as UpdateResult). */
 export function oneOf<const V extends string>(values: readonly V[]): Reader<V> {

@@ -30,6 +30,7 @@ import {
   oneOf,
   optional,
   page,
+  pulumiName,
   record,
   shownMap,
   stringMap,
@@ -39,9 +40,9 @@ import {
 } from './core.js'
 
 const stackNames = {
-  orgName: identifier,
-  projectName: identifier,
-  stackName: identifier
+  orgName: pulumiName,
+  projectName: pulumiName,
+  stackName: pulumiName
 }
 
 /** A page of GET /api/user/stacks: each name becomes a path and the `stacks` output. */
