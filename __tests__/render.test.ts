@@ -89,6 +89,41 @@ describe('update summary', () => {
   })
 })
 
+describe('the change table of a pull request comment', () => {
+  const creates = (n: number): EngineEvent[] =>
+    Array.from({ length: n }, (_, i) => ({
+      timestamp: i,
+      resourcePreEvent: {
+        metadata: {
+          op: 'create',
+          urn: `urn:pulumi:s::p::aws:s3/bucket:Bucket::b${i}`,
+          type: 'aws:s3/bucket:Bucket'
+        }
+      }
+    }))
+  const comment = (n: number): string =>
+    renderUpdate(
+      { stack: 'a/b/c', updateId: 'u', status: 'succeeded' },
+      modelOf(creates(n), { kind: 'preview', status: 'succeeded' }),
+      { compact: true }
+    )
+
+  it('shows up to 50 rows whole, in the open', () => {
+    const markdown = comment(50)
+    expect(markdown).not.toContain('<details>')
+    expect(markdown).toContain('| b49 |')
+  })
+
+  it('folds a longer table entirely into <details>, counting what is past 50 rows', () => {
+    const markdown = comment(51)
+    const folded = markdown.indexOf('<details><summary>50 more resource changes</summary>')
+    expect(folded).toBeGreaterThan(0)
+    // No row before the fold: the table is in the block as a whole.
+    expect(markdown.slice(0, folded)).not.toContain('| b0 |')
+    expect(markdown).toContain('…and 1 more resource change, listed in')
+  })
+})
+
 describe('dry-run plan', () => {
   it('redacts secrets in planned bodies', () => {
     expect(

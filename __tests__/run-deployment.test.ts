@@ -178,6 +178,10 @@ describe('run-deployment through the bundled action', () => {
     expect(result.outputs['deployment-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(result.summary).toContain('Deployment (update) of acme/website/prod: failed')
     expect(failureMessage(result)).toContain('quota exceeded')
+    // The step's error is in the summary too, after what the deployment did.
+    const failure = result.summary.indexOf('❌ run-deployment failed on acme/website/prod')
+    expect(failure).toBeGreaterThan(result.summary.indexOf('Deployment (update)'))
+    expect(result.summary.slice(failure)).toContain('quota exceeded')
   })
 
   it('fail-on gates the preview it ran: outputs and summary first, then the step fails', async () => {

@@ -5,7 +5,7 @@ import { describeFailure } from './failure.js'
 import { refuseBadlyNamed, resolveStacks } from './stack-resolution.js'
 import { commandContext, Writes, type Environment } from './commands/context.js'
 import type { CommandOutcome, StackOutcome } from './commands/types.js'
-import { renderStackFailures } from './render/failures.js'
+import { renderCommandFailure, renderStackFailures } from './render/failures.js'
 import { renderGateOverall } from './render/gate.js'
 import { renderPlannedRequests } from './render/plan.js'
 import { JobSummary } from './render/summary.js'
@@ -61,6 +61,16 @@ export async function execute(
     const summary = new JobSummary()
     if (dryRun) summary.append(renderPlannedRequests(planned))
     summary.append(outcome.summary)
+    // A command that ran and then failed (a failed deployment, an import left running) says
+    // why in the summary too, not only in the step's error.
+    if (outcome.failure !== undefined)
+      summary.failures(
+        renderCommandFailure(
+          command.name,
+          only === undefined ? [] : [stackName(only)],
+          outcome.failure
+        )
+      )
     return { outcome: withPlan(outcome, planned, dryRun), failures: [], skipped: [], summary }
   }
 
@@ -120,6 +130,14 @@ export async function execute(
       skipped.map(stackName)
     )
   )
+  if (gated?.failure !== undefined)
+    summary.failures(
+      renderCommandFailure(
+        command.name,
+        done.map(d => stackName(d.stack)),
+        gated.failure
+      )
+    )
   // With every stack failed there is no outcome, yet an (empty) result is still published.
   const outcome = gated ?? (failures.length > 0 ? { result: [], summary: '' } : undefined)
   return { outcome: outcome && withPlan(outcome, planned, dryRun), failures, skipped, summary }

@@ -107,6 +107,7 @@ export function readSettings(
     }
     assign(values, key, spec.parse(raw, context))
   }
+  command.validate?.(values)
   const several = checkStackCount(command, values)
   checkComment(command, common.commentOnPr, commands)
   const ignored = (Object.keys(COMMAND_INPUTS) as InputKey[])

@@ -43,8 +43,12 @@ const STATUS_ICONS: Record<string, string> = {
   'not-started': '⏳'
 }
 
-/** Rows shown in the open before the rest folds into a `<details>` block. */
-const OPEN_ROWS = { full: 20, compact: 10 }
+/**
+ * Rows shown in the open before the rest folds into a `<details>` block. A pull request
+ * comment shows a table of up to 50 rows whole and folds a longer one entirely: reviewers
+ * see every change of an ordinary preview without a click.
+ */
+const OPEN_ROWS = { full: 20, compact: 50 }
 /** Rows shown at most; the rest are counted, with a link to where they all are. */
 const MAX_ROWS = { full: 500, compact: 50 }
 const MAX_DIAGNOSTIC_ROWS = { full: 100, compact: 20 }
@@ -224,9 +228,10 @@ function renderResources(meta: UpdateMeta, model: UpdateModel, compact: boolean)
     const nothing = model.kind.preview ? 'No resource changes planned.' : 'No resource changes.'
     return `${nothing}\n\n`
   }
-  const open = compact ? OPEN_ROWS.compact : OPEN_ROWS.full
+  const open = compact ? (rows.length > OPEN_ROWS.compact ? 0 : OPEN_ROWS.compact) : OPEN_ROWS.full
   const max = compact ? MAX_ROWS.compact : MAX_ROWS.full
-  const parts = [heading(4, title), resourceTable(rows.slice(0, open))]
+  const parts = [heading(4, title)]
+  if (open > 0) parts.push(resourceTable(rows.slice(0, open)))
   const folded = rows.slice(open, max)
   if (folded.length > 0)
     parts.push(

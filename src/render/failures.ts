@@ -18,5 +18,10 @@ export function renderStackFailures(
 /** The job summary of a run that failed as a whole (one stack, or before any stack ran). */
 export function renderCommandFailure(command: string, stacks: string[], message: string): string {
   const target = stacks.length > 0 ? ` on ${stacks.map(cell).join(', ')}` : ''
-  return `${heading(3, `❌ ${cell(command)} failed${target}`)}${text(message)}\n`
+  // Each line inert on its own, kept as a line (a deployment's failure ends with its log tail).
+  const lines = message
+    .split('\n')
+    .filter(line => line.trim() !== '')
+    .map(text)
+  return `${heading(3, `❌ ${cell(command)} failed${target}`)}${lines.join('  \n')}\n`
 }
