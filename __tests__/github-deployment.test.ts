@@ -164,11 +164,19 @@ describe('github-deployment', () => {
     expect(github.calls).toEqual([])
   })
 
-  test('wait: false is refused before anything is sent', async () => {
-    const run = await deploy({ wait: 'false' })
+  // Refused in readSettings with every other input error: no request at all, not even the
+  // stack's lookup or wait-if-busy's polling of a stack that is busy meanwhile.
+  test.each([
+    [{ wait: 'false' }, /^Input 'github-deployment': needs wait: true/],
+    [
+      { 'git-ref': 'main', 'git-commit': HEAD_SHA },
+      /^Input 'git-ref': give git-ref or git-commit, not both/
+    ]
+  ])('%j is refused before any request', async (inputs, message) => {
+    const run = await deploy({ ...inputs, 'wait-if-busy': 'true', 'timeout-minutes': '0.01' })
     expect(run.exitCode).toBe(1)
-    expect(failureMessage(run)).toMatch(/github-deployment.*wait: true/)
-    expect(emulator.writes()).toEqual([])
+    expect(failureMessage(run)).toMatch(message)
+    expect(emulator.requests).toEqual([])
     expect(github.calls).toEqual([])
   })
 

@@ -294,9 +294,40 @@ describe('API shapes', () => {
     expect(() => readAnswer(readStack, { ...stack, tags: { owner: 5 } }, GET)).toThrow(
       /`tags.owner` = 5 where a string/
     )
-    expect(() =>
-      readAnswer(readStackPage, { stacks: [{ ...stack, stackName: '../x' }] }, GET)
-    ).toThrow(/`stacks\[0\]\.stackName`/)
+  })
+
+  it('a stack listing keeps a stack with a name Pulumi would not allow, refused and encoded (issue #12 row 1)', () => {
+    const names = { orgName: 'acme', projectName: 'web' }
+    const listed = readAnswer(
+      readStackPage,
+      {
+        stacks: [
+          { ...names, stackName: 'prod' },
+          { ...names, stackName: '../x' },
+          { ...names, projectName: '..', stackName: 'y' },
+          { ...names, stackName: 7 },
+          { orgName: 'acme', projectName: 'web' }
+        ]
+      },
+      GET
+    ).items
+    expect(listed[0]).toEqual({ ...names, stackName: 'prod' })
+    expect(listed.map(s => `${s.orgName}/${s.projectName}/${s.stackName}`)).toEqual([
+      'acme/web/prod',
+      'acme/web/..%2Fx',
+      'acme/%2E%2E/y',
+      'acme/web/(number)',
+      'acme/web/(undefined)'
+    ])
+    expect(listed[1]?.refused).toMatch(
+      /^The service listed this stack with the stack name "\.\.\/x", which is not a name Pulumi allows/
+    )
+    expect(listed[2]?.refused).toContain('the project name ".."')
+    expect(listed[4]?.refused).toContain('the stack name (absent)')
+    // An item that is not an object is not a stack listing at all: the page fails.
+    expect(() => readAnswer(readStackPage, { stacks: ['acme/web/prod'] }, GET)).toThrow(
+      /`stacks\[0\]` = "acme\/web\/prod" where an object/
+    )
   })
 
   it('deployments: the created id and console URL, and the JobStatus enum', () => {

@@ -2,7 +2,7 @@ import type { PlannedRequest, PulumiCloud } from './api/client.js'
 import { stackName, type StackRef } from './api/paths.js'
 import type { Settings } from './inputs.js'
 import { describeFailure } from './failure.js'
-import { resolveStacks } from './stack-resolution.js'
+import { refuseBadlyNamed, resolveStacks } from './stack-resolution.js'
 import { commandContext, Writes, type Environment } from './commands/context.js'
 import type { CommandOutcome, StackOutcome } from './commands/types.js'
 import { renderCommandFailure, renderStackFailures } from './render/failures.js'
@@ -50,7 +50,10 @@ export async function execute(
 
   if (stackMode.kind === 'single') {
     const [only] = stacks
-    if (only !== undefined) await whenFree(only)
+    if (only !== undefined) {
+      refuseBadlyNamed(only)
+      await whenFree(only)
+    }
     const outcome = await command.run(
       context,
       only === undefined ? values : { ...values, stack: only }
@@ -80,6 +83,8 @@ export async function execute(
       return
     }
     try {
+      // A listed stack whose name Pulumi would not allow fails alone, before any request.
+      refuseBadlyNamed(stack)
       await whenFree(stack)
       done.push({ stack, outcome: await command.run(context, { ...values, stack }) })
     } catch (error) {

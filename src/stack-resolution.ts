@@ -15,9 +15,16 @@ export async function* listStacks(
     tagValue: filters.tagValue
   }
   for await (const page of api.pages('/api/user/stacks', query, readStackPage)) {
-    for (const s of page.items)
-      yield { organization: s.orgName, project: s.projectName, stack: s.stackName }
+    for (const s of page.items) {
+      const ref = { organization: s.orgName, project: s.projectName, stack: s.stackName }
+      yield s.refused === undefined ? ref : { ...ref, refused: s.refused }
+    }
   }
+}
+
+/** Throws for a listed stack whose name Pulumi would not allow: it fails alone, before any request. */
+export function refuseBadlyNamed(stack: StackRef): void {
+  if (stack.refused !== undefined) throw new Error(stack.refused)
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -39,7 +39,7 @@ async function manifest(dir: string): Promise<Manifest> {
 
 describe('hostile server: files', () => {
   test.concurrent(
-    'row 1: a listing with stack names holding /, \\ or .. fails the read; nothing is written anywhere',
+    'row 1: stack names with /, \\ and .. fail alone; the others are exported; nothing is written outside the export directory',
     async () => {
       const root = await workspace()
       const dir = join(root, 'exports')
@@ -48,7 +48,8 @@ describe('hostile server: files', () => {
         ['acme', 'web', '../../escaped/pwned'],
         ['acme', '..', 'x'],
         ['acme', 'web', 'a\\b'],
-        ['acme', 'web/../..', 'y']
+        ['acme', 'web/../..', 'y'],
+        ['acme', 'web', 'staging']
       ]
       await withHostile(
         (_req, res, url) => {
@@ -64,15 +65,108 @@ describe('hostile server: files', () => {
             path: dir
           })
           expect(run.exitCode).toBe(1)
-          // Names are Pulumi names (api/readers): a listing holding others is not Pulumi
-          // Cloud's, so none of it is used, and no export starts.
-          expect(await tree(root)).toEqual([])
-          expect(failureMessage(run)).toMatch(
-            /^The service answered GET \/api\/user\/stacks with `stacks\[1\]\.stackName` = "\.\.\/\.\.\/escaped\/pwned" where a Pulumi name/
+          // Only the good stacks were exported, inside the directory; nothing beside it.
+          expect(await tree(root)).toEqual([
+            'exports',
+            'exports/acme',
+            'exports/acme/web',
+            'exports/acme/web/prod.json',
+            'exports/acme/web/staging.json',
+            'exports/manifest.json'
+          ])
+          expect((await manifest(dir)).stacks.map(entry => entry.path)).toEqual([
+            'acme/web/prod.json',
+            'acme/web/staging.json'
+          ])
+          expect(run.outputs.count).toBe('2')
+          const message = failureMessage(run)
+          expect(message).toMatch(/^4 stack\(s\) failed/)
+          // Each bad stack fails on its own, named encoded, saying why and what to do.
+          expect(message).toContain(
+            'acme/web/..%2F..%2Fescaped%2Fpwned: The service listed this stack with the stack name "../../escaped/pwned", which is not a name Pulumi allows'
           )
-          expect(server.requests.map(request => request.url.split('?')[0])).toEqual([
+          expect(message).toContain('acme/%2E%2E/x: ')
+          expect(message).toContain('acme/web/a%5Cb: ')
+          expect(message).toContain('acme/web%2F..%2F../y: ')
+          expect(message).toMatch(/Rename or delete the stack in Pulumi Cloud/)
+          // No request for a bad stack at all; no raw bad name in an output or the summary.
+          expect(server.requests.map(request => request.url.split('?')[0]).sort()).toEqual([
+            '/api/stacks/acme/web/prod/export',
+            '/api/stacks/acme/web/staging/export',
             '/api/user/stacks'
           ])
+          for (const value of Object.values(run.outputs)) expect(value).not.toMatch(/\.\.\/|\\/)
+          expect(run.summary).toContain('4 stack(s) failed')
+          expect(run.summary).toContain('acme/web/..%2F..%2Fescaped%2Fpwned')
+        }
+      )
+    }
+  )
+
+  test.concurrent(
+    'row 1: with fail-fast the first bad name stops the run like any failed stack',
+    async () => {
+      const root = await workspace()
+      const dir = join(root, 'exports')
+      await withHostile(
+        (_req, res, url) => {
+          if (url.pathname === '/api/user/stacks')
+            return json(
+              res,
+              200,
+              stackList([
+                ['acme', 'web', 'prod'],
+                ['acme', 'web', '../x'],
+                ['acme', 'web', 'staging']
+              ])
+            )
+          json(res, 200, exportBody())
+        },
+        async server => {
+          const run = await runDist({
+            ...connection(server.url),
+            command: 'export-stack',
+            stack: 'acme/*/*',
+            path: dir,
+            'fail-fast': 'true',
+            concurrency: '1'
+          })
+          expect(run.exitCode).toBe(1)
+          const message = failureMessage(run)
+          expect(message).toMatch(/^1 stack\(s\) failed:\nacme\/web\/..%2Fx: /)
+          expect(message).toMatch(/fail-fast skipped 1 stack\(s\): acme\/web\/staging$/)
+          expect((await manifest(dir)).stacks.map(entry => entry.path)).toEqual([
+            'acme/web/prod.json'
+          ])
+        }
+      )
+    }
+  )
+
+  test.concurrent(
+    'row 1: list-stacks leaves a bad name out of `stacks` (the matrix) and fails after publishing the rest',
+    async () => {
+      await withHostile(
+        (_req, res) =>
+          json(
+            res,
+            200,
+            stackList([
+              ['acme', 'web', 'prod'],
+              ['acme', 'web', 'a\nb'],
+              ['acme', 'web', '_sandbox']
+            ])
+          ),
+        async server => {
+          const run = await runDist({ ...connection(server.url), command: 'list-stacks' })
+          expect(run.exitCode).toBe(1)
+          expect(run.outputs.count).toBe('2')
+          expect(
+            (JSON.parse(run.outputs.stacks ?? '[]') as { name: string }[]).map(s => s.name)
+          ).toEqual(['acme/web/prod', 'acme/web/_sandbox'])
+          expect(failureMessage(run)).toMatch(
+            /^1 listed stack\(s\) left out of the outputs:\nacme\/web\/a%0Ab: The service listed this stack with the stack name "a\\nb"/
+          )
         }
       )
     }

@@ -3,6 +3,11 @@ export interface StackRef {
   organization: string
   project: string
   stack: string
+  /**
+   * Set for a listed stack whose name Pulumi would not allow: why it fails. Its names are
+   * percent-encoded then, and no request, path or output is made from them.
+   */
+  refused?: string
 }
 
 /**

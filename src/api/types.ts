@@ -56,6 +56,11 @@ export interface StackSummary {
   orgName: string
   projectName: string
   stackName: string
+  /**
+   * Why the action refuses this stack: a name Pulumi does not allow. The names are then
+   * percent-encoded for showing only; the stack fails on its own, the listing goes on.
+   */
+  refused?: string
 }
 
 export interface Stack {

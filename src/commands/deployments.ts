@@ -25,6 +25,7 @@ import {
   type GateReport
 } from './gate-outputs.js'
 import type { GateRules } from '../gate.js'
+import { InputError } from '../input-parsers.js'
 import { defineCommand, type Command, type CommandOutcome } from './types.js'
 import { summariseUpdate } from './updates.js'
 
@@ -221,15 +222,18 @@ const runDeployment = defineCommand({
     'github-deployment-id': 'ID of the GitHub deployment mirroring it (github-deployment).',
     ...GATE_OUTPUTS
   },
-  async run(context, inputs) {
-    const { stack } = inputs
+  validate(inputs) {
     if (inputs.gitRef !== undefined && inputs.gitCommit !== undefined)
-      throw new Error("Input 'git-ref': give git-ref or git-commit, not both.")
+      throw new InputError('git-ref', 'give git-ref or git-commit, not both.')
     // Its final status is posted when the deployment ends, which wait: false never sees.
     if (inputs.githubDeployment !== undefined && inputs.wait === false)
-      throw new Error(
-        "Input 'github-deployment': needs wait: true, so the GitHub deployment gets the final status."
+      throw new InputError(
+        'github-deployment',
+        'needs wait: true, so the GitHub deployment gets the final status.'
       )
+  },
+  async run(context, inputs) {
+    const { stack } = inputs
     const gitCommit =
       inputs.gitCommit ?? (inputs.gitRef === undefined ? context.pullRequestHeadSha : undefined)
     const body = deploymentRequest({ ...inputs, ...(gitCommit === undefined ? {} : { gitCommit }) })

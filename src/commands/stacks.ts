@@ -20,6 +20,7 @@ import {
   type ListedStack,
   type TagChange
 } from '../render/stacks.js'
+import { renderStackFailures } from '../render/failures.js'
 import { listStacks } from '../stack-resolution.js'
 import { defineCommand, type Command, type CommandContext } from './types.js'
 
@@ -290,8 +291,13 @@ const listStacksCommand = defineCommand({
     if (tagValue !== undefined && tagName === undefined)
       throw new InputError('tag-value', 'needs tag-name: the service filters by tag name first')
     const stacks: ListedStack[] = []
-    for await (const ref of listStacks(context.api, { organization, project, tagName, tagValue }))
-      stacks.push({ ...ref, name: stackName(ref) })
+    const refused: { stack: string; message: string }[] = []
+    for await (const ref of listStacks(context.api, { organization, project, tagName, tagValue })) {
+      // A name Pulumi would not allow never reaches the outputs or the matrix; the step fails
+      // after publishing the others.
+      if (ref.refused === undefined) stacks.push({ ...ref, name: stackName(ref) })
+      else refused.push({ stack: stackName(ref), message: ref.refused })
+    }
     const filters = [
       organization === undefined ? '' : `organization ${organization}`,
       project === undefined ? '' : `project ${project}`,
@@ -300,7 +306,12 @@ const listStacksCommand = defineCommand({
     return {
       result: stacks,
       outputs: { count: stacks.length, stacks: JSON.stringify(stacks) },
-      summary: renderStackList(stacks, filters)
+      summary: renderStackList(stacks, filters) + renderStackFailures(refused, []),
+      ...(refused.length === 0
+        ? {}
+        : {
+            failure: `${refused.length} listed stack(s) left out of the outputs:\n${refused.map(({ stack, message }) => `${stack}: ${message}`).join('\n')}`
+          })
     }
   }
 })

@@ -56,6 +56,12 @@ export interface CommandSpec<R extends InputKey, O extends InputKey> {
   comments?: boolean
   /** Outputs besides `result` and `result-file`, with their descriptions. */
   outputs: Record<string, string>
+  /**
+   * Rules between its inputs (two that exclude each other, one that needs another), checked
+   * by readSettings with every other input error, before any request; throws an InputError.
+   * `stack` is still the patterns as given.
+   */
+  validate?(inputs: { [K in R | O]?: InputValues[K] }): void
   run(context: CommandContext, inputs: CommandInputs<R, O>): Promise<CommandOutcome>
   /**
    * Joins the outcomes of a multi-stack run; the default lists them one after another.
@@ -78,10 +84,11 @@ export interface StackOutcome {
 export type AnyInputs = Partial<{ [K in InputKey]: Resolved<K> }>
 export interface Command extends Omit<
   CommandSpec<InputKey, InputKey>,
-  'run' | 'required' | 'optional' | 'combine'
+  'run' | 'required' | 'optional' | 'combine' | 'validate'
 > {
   required: readonly InputKey[]
   optional: readonly InputKey[]
+  validate?(inputs: Partial<InputValues>): void
   run(context: CommandContext, inputs: AnyInputs): Promise<CommandOutcome>
   combine?(
     context: CommandContext,

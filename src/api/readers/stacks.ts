@@ -38,6 +38,7 @@ import {
   type Page,
   type Reader
 } from './core.js'
+import { isPulumiName, PULUMI_NAME_RULE } from '../../pulumi-names.js'
 
 const stackNames = {
   orgName: pulumiName,
@@ -45,8 +46,43 @@ const stackNames = {
   stackName: pulumiName
 }
 
+const NAME_KINDS = { orgName: 'organization', projectName: 'project', stackName: 'stack' }
+
+/**
+ * A name as a refused stack shows it: percent-encoded (a name of dots too), so it holds no
+ * separator, no `..` segment and no line break wherever it is shown.
+ */
+function encodedName(value: unknown): string {
+  if (typeof value !== 'string') return `(${value === null ? 'null' : typeof value})`
+  if (value === '') return '(empty)'
+  const encoded = encodeURIComponent(value.slice(0, 100))
+  return /^\.+$/.test(encoded) ? '%2E'.repeat(encoded.length) : encoded
+}
+
+/**
+ * One stack of a listing. A name Pulumi would not allow does not fail the page (issue #12
+ * row 1): the stack is kept, refused, with its names encoded, so it fails alone (execute.ts)
+ * and the other stacks go on; no request, path or output is made from its names.
+ */
+const listedStack: Reader<StackSummary> = (value, at) => {
+  const source = record(value, at)
+  const bad = Object.entries(NAME_KINDS).find(([key]) => {
+    const name = source[key]
+    return typeof name !== 'string' || !isPulumiName(name)
+  })
+  if (bad === undefined) return object(stackNames)(source, at)
+  const [key, kind] = bad
+  const sent = source[key] === undefined ? '(absent)' : JSON.stringify(source[key])
+  return {
+    orgName: encodedName(source.orgName),
+    projectName: encodedName(source.projectName),
+    stackName: encodedName(source.stackName),
+    refused: `The service listed this stack with the ${kind} name ${sent.length > 60 ? `${sent.slice(0, 60)}…` : sent}, which is not a name Pulumi allows (${PULUMI_NAME_RULE}; not '.' or '..'), so the action made no request, file or output for it. Rename or delete the stack in Pulumi Cloud, or narrow the stack pattern to leave it out.`
+  }
+}
+
 /** A page of GET /api/user/stacks: each name becomes a path and the `stacks` output. */
-export const readStackPage: Reader<Page<StackSummary>> = page('stacks', object(stackNames))
+export const readStackPage: Reader<Page<StackSummary>> = page('stacks', listedStack)
 
 export const readStack: Reader<Stack> = object({
   ...stackNames,
