@@ -422,8 +422,9 @@ describe('import-stack: the bytes sent are the bytes checked', () => {
       api.dispose()
     }
     const [request] = imports()
-    // The service saw a gzip stream without its end, which it cannot apply.
-    expect(request?.status).toBe(400)
+    // The request was aborted (no status was ever answered): the service saw a gzip stream
+    // without its end, which it cannot apply.
+    expect(request?.status).toBe(0)
     expect(request?.body).toBeUndefined()
     expect(prodState().updates.some(update => update.kind === 'import')).toBe(false)
   })
