@@ -2,6 +2,8 @@
  * readSettings decides once what the inputs say about the run: the command (from the table it
  * is given), effective dry-run, stack mode with its directory, and whether to comment.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { COMMANDS } from '../src/commands/registry.js'
 import { defineCommand } from '../src/commands/types.js'
@@ -40,6 +42,25 @@ describe('readSettings', () => {
     expect(() => settingsOf({ command: 'get-stack', stack: 'a/b/c' }, [only])).toThrow(
       "Input 'command': 'get-stack' is not a command; use one of only-one"
     )
+  })
+
+  test("the pull request to comment on: pr-number, else the pull_request event's, decided once", () => {
+    const eventPath = join(mkdtempSync(join(tmpdir(), 'pca-settings-')), 'event.json')
+    writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 12 } }))
+    const on = (event: string, inputs: Record<string, string> = {}) =>
+      readSettings(
+        name => ({ command: 'get-stack', stack: 'a/b/c', ...inputs })[name] ?? '',
+        COMMANDS,
+        {
+          ...RUNNER,
+          GITHUB_EVENT_NAME: event,
+          GITHUB_EVENT_PATH: eventPath
+        }
+      ).prNumber
+    expect(on('pull_request')).toBe(12)
+    expect(on('pull_request', { 'pr-number': '7' })).toBe(7)
+    expect(on('push', { 'pr-number': '7' })).toBe(7)
+    expect(on('push')).toBeUndefined()
   })
 
   test('dry-run applies only to a command that mutates', () => {

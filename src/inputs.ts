@@ -54,6 +54,8 @@ export interface Settings {
   comment: CommentMode
   /** The GitHub event of this run (pull request number, head commit), read once. */
   event: RunEvent
+  /** The pull request comment-on-pr writes to: pr-number, else the event's pull request. */
+  prNumber: number | undefined
   /** The action's own directory under RUNNER_TEMP: result files and default export paths. */
   workDir: string
   /** This workflow run's page (where its job summary is), when the runner says which run. */
@@ -130,6 +132,7 @@ export function readSettings(
       : { kind: 'single' },
     comment: common.commentOnPr,
     event,
+    prNumber: common.prNumber ?? event.pullRequest?.number,
     workDir,
     runUrl: runUrl({
       serverUrl: runner.GITHUB_SERVER_URL,

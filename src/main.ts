@@ -200,7 +200,7 @@ async function commentOnPullRequest(settings: Settings, execution: Execution): P
     comments: execution.outcome?.comment ?? [],
     mode: settings.comment,
     token,
-    prNumber: settings.common.prNumber ?? settings.event.pullRequest?.number,
+    prNumber: settings.prNumber,
     summaryUrl: settings.runUrl,
     env: process.env,
     log: { info, warning: warn }

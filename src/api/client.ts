@@ -11,7 +11,7 @@ import {
   type BodyInspector,
   type SavedBody
 } from './body.js'
-import { RetryBudget, bufferedDeadlineMs, limits } from './limits.js'
+import { RetryBudget, bufferedDeadlineMs, limits, uploadDeadlineMs } from './limits.js'
 import { fileBodyStream, type FileBody } from './file-body.js'
 import { readAnswer, type Page, type Reader, type Site } from './readers/core.js'
 
@@ -49,6 +49,8 @@ export interface PlannedRequest {
 }
 
 const MAX_REDIRECTS = 5
+const UPLOAD_ADVICE =
+  'The request was aborted; if the service may already have had the whole file, look at the stack (get-stack) before re-running. Check the network or proxy between the runner and api-url.'
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308])
 
 /**
@@ -184,21 +186,38 @@ export class PulumiCloud {
     read: Reader<T>,
     query: Query = {}
   ): Promise<T | undefined> {
-    const upload = fileBodyStream(body)
+    const timeoutSeconds = this.options.timeoutSeconds
+    const deadlineMs = uploadDeadlineMs(timeoutSeconds, body.bytes)
+    // Bounded like a download (limits.ts): a rate floor on the bytes going out, and a deadline
+    // sized for the file, so a peer reading slowly cannot hold the job. Failing destroys the
+    // request, so the service never sees a complete body; it is not retried (a write).
+    const upload = fileBodyStream(body, {
+      deadlineAt: Date.now() + deadlineMs,
+      late: () =>
+        new TimeoutError(
+          method,
+          path,
+          timeoutSeconds,
+          `the upload of ${body.bytes} bytes was not answered within ${Math.round(deadlineMs / 1000)} s (${limits().bufferedDeadlineFactor} × timeout-seconds, plus the time its bytes take at ${limits().minDownloadBytesPerSecond} bytes/s)`,
+          UPLOAD_ADVICE
+        ),
+      slow: reason => new TimeoutError(method, path, timeoutSeconds, reason, UPLOAD_ADVICE)
+    })
     let answer: { value: unknown; site: Site }
     try {
-      // No whole-request deadline while the body goes out (a large state takes its time);
-      // the socket's idle timeout still applies, and the answer has the buffered deadline.
       const response = await this.open(method, path, query, upload.stream, undefined, 'gzip')
+      upload.stop()
       const text = await readBody(response, this.bufferedContext(method, path, this.deadline()))
       const changed = upload.failure()
       if (changed) throw changed
       const value = text.length === 0 ? undefined : parseJson(method, path, text)
       answer = { value, site: siteOf(method, path, response) }
     } catch (error) {
-      // The service refusing a cut-short body is not the news: the file changing is.
+      // The service refusing a cut-short body is not the news: the file changing (or the
+      // upload running out of time) is.
       throw upload.failure() ?? error
     } finally {
+      upload.stop()
       upload.stream.destroy()
     }
     return answer.value === undefined ? undefined : readAnswer(read, answer.value, answer.site)

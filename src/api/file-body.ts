@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream'
 import { createGzip } from 'node:zlib'
+import { RateFloor } from './limits.js'
 
 export interface FileBody {
   /** The file to send. */
@@ -37,7 +38,11 @@ class VerifiedTail extends Transform {
   private seen = 0
   private held: Buffer[] = []
 
-  constructor(private readonly expected: FileBody) {
+  constructor(
+    private readonly expected: FileBody,
+    /** Called before the stream errors, while the request can still be aborted rather than ended. */
+    private readonly mismatch: (error: Error) => void
+  ) {
     super()
   }
 
@@ -55,11 +60,11 @@ class VerifiedTail extends Transform {
   override _flush(done: TransformCallback): void {
     const sha256 = this.hash.digest('hex')
     if (this.seen !== this.expected.bytes || sha256 !== this.expected.sha256) {
-      done(
-        new FileChangedError(
-          `${this.expected.path} changed while it was being sent (${this.seen} bytes, sha256 ${sha256}; checked: ${this.expected.bytes} bytes, sha256 ${this.expected.sha256}), so the request was cut short before the end of the document`
-        )
+      const error = new FileChangedError(
+        `${this.expected.path} changed while it was being sent (${this.seen} bytes, sha256 ${sha256}; checked: ${this.expected.bytes} bytes, sha256 ${this.expected.sha256}), so the request was aborted before the end of the document`
       )
+      this.mismatch(error)
+      done(error)
       return
     }
     for (const part of this.held) this.push(part)
@@ -68,17 +73,112 @@ class VerifiedTail extends Transform {
   }
 }
 
+/** What bounds an upload (limits.ts): the whole request, and the rate bytes go out at. */
+export interface UploadBounds {
+  /** Epoch ms by which the request must have been answered (headers). */
+  deadlineAt: number
+  /** The error for a missed deadline. */
+  late(): Error
+  /** The error for a rate below the floor, given RateFloor's reason. */
+  slow(reason: string): Error
+}
+
+/** Anything the body is piped into that can be destroyed: the http-client's ClientRequest. */
+interface Destination {
+  destroy(error?: Error): unknown
+}
+
+/**
+ * The last stage: counts the bytes handed to the request (pipe() waits for the socket, so this
+ * is the rate the peer reads at, give or take its buffers) and remembers that request, so a
+ * failure destroys it. @actions/http-client ends the request when the body stream closes; only
+ * a request destroyed first reaches the service as an aborted body rather than a complete one.
+ */
+class Outgoing extends Transform {
+  destination: Destination | undefined
+
+  constructor(private readonly counted: (bytes: number) => void) {
+    super()
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    if (isDestination(destination)) {
+      this.destination = destination
+      // Failed before the request was there: it must not go out complete either.
+      if (this.errored) destination.destroy(this.errored)
+    }
+    return super.pipe(destination, options)
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.counted(chunk.length)
+    done(null, chunk)
+  }
+
+  override _flush(done: TransformCallback): void {
+    // Every byte is with the request: the deadline alone bounds the rest.
+    this.counted(-1)
+    done()
+  }
+}
+
+function isDestination(value: unknown): value is Destination {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { destroy?: unknown }).destroy === 'function'
+  )
+}
+
+export interface FileUpload {
+  stream: Readable
+  /** Whether the upload failed (file changed, too slow, too late): that is the news then. */
+  failure(): Error | undefined
+  /** The answer arrived: the upload's timers stop. */
+  stop(): void
+}
+
 /**
  * The file as a gzip request body (Content-Encoding: gzip, as the Pulumi CLI sends its imports:
- * a state compresses 4-10x). `failure()` says, once the request is over, whether the bytes
- * differed from the checked ones (the service's own answer then is beside the point). On such a
- * failure the gzip stream stops without its end, so the service cannot inflate a whole document.
+ * a state compresses 4-10x), bounded by `bounds`. `failure()` says, once the request is over,
+ * whether the bytes differed from the checked ones or the upload ran out of time (the service's
+ * own answer then is beside the point). On any failure the request is destroyed, never ended,
+ * and the gzip stream stops without its end, so the service cannot apply a document.
  */
-export function fileBodyStream(body: FileBody): { stream: Readable; failure(): Error | undefined } {
+export function fileBodyStream(body: FileBody, bounds: UploadBounds): FileUpload {
   let failed: Error | undefined
-  const gzip = createGzip()
-  pipeline(createReadStream(body.path), new VerifiedTail(body), gzip, error => {
-    if (error) failed ??= error
+  const rate = new RateFloor('upload')
+  const out = new Outgoing(bytes => {
+    if (bytes < 0) {
+      clearInterval(ticker)
+      return
+    }
+    const slow = rate.add(bytes)
+    if (slow !== undefined) fail(bounds.slow(slow))
   })
-  return { stream: gzip, failure: () => failed }
+  const fail = (error: Error): void => {
+    failed ??= error
+    stop()
+    out.destination?.destroy(failed)
+    out.destroy(failed)
+  }
+  // A peer that stops reading sends no chunk at all: the rate is checked on a timer too.
+  const ticker = setInterval(() => {
+    const slow = rate.add(0)
+    if (slow !== undefined) fail(bounds.slow(slow))
+  }, rate.windowMs / 4)
+  const deadline = setTimeout(
+    () => {
+      fail(bounds.late())
+    },
+    Math.max(0, bounds.deadlineAt - Date.now())
+  )
+  const stop = (): void => {
+    clearInterval(ticker)
+    clearTimeout(deadline)
+  }
+  pipeline(createReadStream(body.path), new VerifiedTail(body, fail), createGzip(), out, error => {
+    if (error) fail(error)
+  })
+  return { stream: out, failure: () => failed, stop }
 }

@@ -78,6 +78,16 @@ export function bufferedDeadlineMs(timeoutSeconds: number): number {
   return timeoutSeconds * current.bufferedDeadlineFactor * 1000
 }
 
+/**
+ * The whole-request deadline of a streamed upload of `bytes`: the buffered deadline plus the
+ * time those bytes take at the rate floor, so a large state is never cut short for its size.
+ */
+export function uploadDeadlineMs(timeoutSeconds: number, bytes: number): number {
+  return (
+    bufferedDeadlineMs(timeoutSeconds) + Math.ceil(bytes / current.minDownloadBytesPerSecond) * 1000
+  )
+}
+
 /** Shared by every request of one client: the waits between retries draw on it. */
 export class RetryBudget {
   private spentMs = 0
@@ -97,14 +107,17 @@ export class RetryBudget {
 }
 
 /**
- * Watches a download's rate: `add` for every chunk, which throws (with the reason) once a
+ * Watches a download's (or upload's) rate: `add` for every chunk, which throws (with the reason) once a
  * whole window has passed with fewer bytes than the floor allows.
  */
 export class RateFloor {
   private windowStart = Date.now()
   private windowBytes = 0
-  private readonly windowMs = current.downloadRateWindowSeconds * 1000
-  private readonly floor = current.minDownloadBytesPerSecond
+  readonly windowMs = current.downloadRateWindowSeconds * 1000
+  readonly floor = current.minDownloadBytesPerSecond
+
+  /** The same floor bounds an import's upload (bytes handed to the socket). */
+  constructor(private readonly what: 'download' | 'upload' = 'download') {}
 
   /** Returns a reason to fail, or undefined while the rate is acceptable. */
   add(bytes: number, now = Date.now()): string | undefined {
@@ -113,7 +126,7 @@ export class RateFloor {
     if (elapsed < this.windowMs) return undefined
     const rate = (this.windowBytes * 1000) / elapsed
     if (rate < this.floor) {
-      return `the download ran below ${this.floor} bytes/s (${Math.round(rate)} bytes/s over ${Math.round(elapsed / 1000)} s)`
+      return `the ${this.what} ran below ${this.floor} bytes/s (${Math.round(rate)} bytes/s over ${Math.round(elapsed / 1000)} s)`
     }
     this.windowStart = now
     this.windowBytes = 0

@@ -227,12 +227,19 @@ function backupTime(backup: Backup, facts: DeploymentFacts): BackupTime | undefi
   return { ms, label: `the file's checkpoint time ${facts.manifestTime ?? ''}`, kind: 'checkpoint' }
 }
 
+/**
+ * Both rules take an update's end at the latest it may have been: the service records whole
+ * seconds (truncated), so an update ending 0.7 s after an export shows the export's second and
+ * must still count as after it. A start time is taken as recorded: only an update known to have
+ * begun after the checkpoint counts by its start (the one that wrote it began before).
+ */
 function changedAfter(update: UpdateSummary, since: BackupTime): boolean {
   const { startTime, endTime } = update.info
   if (endTime === undefined || endTime <= 0) return false
-  if (since.kind === 'export') return endTime * 1000 > since.ms
+  const latestEndMs = (endTime + 1) * 1000
+  if (since.kind === 'export') return latestEndMs > since.ms
   const started = startTime * 1000 > since.ms
-  return started || endTime * 1000 > since.ms + CHECKPOINT_SLACK_MS
+  return started || latestEndMs > since.ms + CHECKPOINT_SLACK_MS
 }
 
 /** Why importing would undo something, or undefined when the stack has not changed. */

@@ -174,6 +174,12 @@ export const readDeploymentUpdates: Reader<DeploymentUpdate[]> = list(
   object({
     updateID: optional(identifier),
     version: optional(count),
-    info: optional(object({ kind: optional(updateKind), result: optional(updateResult) }))
+    info: optional(
+      object({
+        kind: optional(updateKind),
+        result: optional(updateResult),
+        environment: optional(stringMap)
+      })
+    )
   })
 )
