@@ -14,6 +14,8 @@ import { startGitHubStandin, type GitHubStandin } from './support/github-standin
 const REPO = 'octo/app'
 const RUN_SHA = '1111111111111111111111111111111111111111'
 const HEAD_SHA = '2222222222222222222222222222222222222222'
+/** The head of the branch the emulator's Deployments clone when the run names no commit. */
+const BRANCH_HEAD = '9028e9275434ac4812cf0c268ad719a60f13967b'
 
 const emulator = useEmulator()
 let github: GitHubStandin
@@ -66,8 +68,8 @@ const warnings = (run: ActionRun): string[] =>
   run.stdout.split('\n').filter(line => line.startsWith('::warning::'))
 
 describe('github-deployment', () => {
-  test('an update: a deployment of the run commit, in_progress then success, linked to Pulumi', async () => {
-    const run = await deploy()
+  test('an update pinned to the run commit: a deployment of it, in_progress then success, linked to Pulumi', async () => {
+    const run = await deploy({ 'git-commit': RUN_SHA })
     expect(run.exitCode).toBe(0)
     expect(github.deployments).toHaveLength(1)
     const [deployment] = github.deployments
@@ -95,6 +97,42 @@ describe('github-deployment', () => {
     expect(run.outputs['github-deployment-id']).toBe(String(deployment?.id))
     expect(warnings(run)).toEqual([])
     expect(github.calls.every(call => call.authorization === `token ${github.token}`)).toBe(true)
+  })
+
+  test('no commit named: GitHub records GITHUB_SHA with a warning, and the final status names the commit Pulumi deployed', async () => {
+    const run = await deploy()
+    expect(run.exitCode).toBe(0)
+    // Pulumi deployed its settings' branch: the update's git.head is that branch's head.
+    const update = emulator.state.getStack('acme', 'website', 'prod')?.updates.at(-1)
+    const head = update?.environment['git.head'] ?? ''
+    expect(head).toMatch(/^[0-9a-f]{40}$/)
+    expect(head).not.toBe(RUN_SHA)
+    expect(emulator.writes().map(write => write.body)).toEqual([
+      { operation: 'update', inheritSettings: true }
+    ])
+    const [deployment] = github.deployments
+    expect(deployment?.request).toMatchObject({ ref: RUN_SHA })
+    expect(deployment?.statuses.map(status => [status.state, status.description])).toEqual([
+      ['in_progress', 'Pulumi update of acme/website/prod is running'],
+      [
+        'success',
+        `Deployed ${head.slice(0, 12)}, not this commit: Pulumi update of acme/website/prod succeeded`
+      ]
+    ])
+    const warned = warnings(run).join('\n')
+    expect(warned).toContain(`records GITHUB_SHA ${RUN_SHA}, but the run names no commit`)
+    expect(warned).toContain('Pin git-commit: ${{ github.sha }}')
+    expect(warned).toContain(`Pulumi deployed commit ${head}`)
+    expect(warnings(run)).toHaveLength(2)
+  })
+
+  test('no commit named, and Pulumi deployed GITHUB_SHA after all: only the warning up front', async () => {
+    const run = await deploy({}, runEnv({ GITHUB_SHA: BRANCH_HEAD }))
+    expect(run.exitCode).toBe(0)
+    expect(github.deployments[0]?.statuses[1]?.description).toBe(
+      'Pulumi update of acme/website/prod succeeded'
+    )
+    expect(warnings(run)).toHaveLength(1)
   })
 
   test('a preview on a pull request: its head commit, transient, never marking others inactive', async () => {

@@ -19,6 +19,7 @@ import {
   pulumiName,
   readAnswer,
   shown,
+  text,
   type Reader,
   type Site
 } from '../src/api/readers/core.js'
@@ -207,7 +208,7 @@ describe('scalars', () => {
 
 describe('structure', () => {
   it('optional reads absent and null as undefined, and leaves the key out', () => {
-    const read = object({ a: optional(integer), b: integer })
+    const read = object<{ a?: number; b: number }>({ a: optional(integer), b: integer })
     const value = readAnswer(read, { a: null, b: 1, extra: 'kept' }, GET)
     expect(value).toEqual({ b: 1, extra: 'kept' })
     expect('a' in value).toBe(false)
@@ -215,15 +216,49 @@ describe('structure', () => {
 
   it('passes unchecked fields through in the order sent, and copies rather than aliases', () => {
     const source = { z: 1, version: 2, a: { deep: true } }
-    const value = readAnswer(object({ version: count }), source, GET)
+    const value = readAnswer(object<{ version: number }>({ version: count }), source, GET)
     expect(Object.keys(value)).toEqual(['z', 'version', 'a'])
     expect(value).not.toBe(source)
   })
 
   it('a __proto__ key in the document stays an own field, never a prototype', () => {
-    const value = readAnswer(object({ a: integer }), JSON.parse('{"a":1,"__proto__":{"x":1}}'), GET)
+    const value = readAnswer(
+      object<{ a: number }>({ a: integer }),
+      JSON.parse('{"a":1,"__proto__":{"x":1}}'),
+      GET
+    )
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype)
     expect((value as Record<string, unknown>).x).toBeUndefined()
+  })
+
+  it('the compiler refuses a reader whose shape skips, adds or loosens a field of its type', () => {
+    interface Two {
+      a: number
+      b?: { login?: string }
+    }
+    const whole: Reader<Two> = object({
+      a: integer,
+      b: optional(object({ login: optional(text) }))
+    })
+    // @ts-expect-error `b` is declared by Two but has no reader
+    const skips: Reader<Two> = object({ a: integer })
+    // @ts-expect-error `login` is declared by Two's `b` but has no reader
+    const skipsNested: Reader<Two> = object({ a: integer, b: optional(object({})) })
+    const adds: Reader<Two> = object({
+      a: integer,
+      b: optional(object({ login: optional(text) })),
+      // @ts-expect-error `c` is not declared by Two
+      c: integer
+    })
+    const loose: Reader<Two> = object({
+      // @ts-expect-error `a` is required, its reader may read undefined
+      a: optional(integer),
+      b: optional(object({ login: optional(text) }))
+    })
+    // The refusals are the compiler's (npm run typecheck); at run time the readers still read.
+    for (const read of [whole, skips, skipsNested, loose])
+      expect(readAnswer(read, { a: 1 }, GET)).toEqual({ a: 1 })
+    expect(readAnswer(adds, { a: 1, c: 2 }, GET)).toEqual({ a: 1, c: 2 })
   })
 
   it('a page reads its items and its token; a missing list is empty, a non-list fails', () => {
@@ -250,6 +285,24 @@ describe('structure', () => {
 })
 
 describe('API shapes', () => {
+  it('an update: requestedBy and githubCommitInfo are read, objects of strings, never passed unchecked', () => {
+    const by = { name: 'Ada', githubLogin: 'ada' }
+    const commit = { slug: 'acme/web', sha: 'abc123', url: 'https://github.com/acme/web' }
+    const [read] = readAnswer(
+      readUpdateList,
+      { updates: [update({ requestedBy: by, githubCommitInfo: commit })] },
+      GET
+    ).updates
+    expect(read?.requestedBy).toEqual(by)
+    expect(read?.githubCommitInfo).toEqual(commit)
+    expect(
+      failure(readUpdateList, { updates: [update({ requestedBy: { githubLogin: 5 } })] }).field
+    ).toBe('updates[0].requestedBy.githubLogin')
+    expect(failure(readUpdateList, { updates: [update({ githubCommitInfo: 'abc' })] }).field).toBe(
+      'updates[0].githubCommitInfo'
+    )
+  })
+
   it('an update list: ids, versions, kinds and results strict; counts only shown', () => {
     const read = readAnswer(
       readUpdateList,

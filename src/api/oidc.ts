@@ -2,6 +2,7 @@ import { PulumiCloud } from './client.js'
 import { NetworkError, PulumiApiError } from './errors.js'
 import { filled, object, optional, shown } from './readers/core.js'
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js'
+import type { Shown } from './types.js'
 
 export const TOKEN_EXCHANGE_PATH = '/api/oauth/token'
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -66,7 +67,10 @@ function exchangeBody(request: TokenExchangeRequest): Record<string, string | nu
 }
 
 /** The OAuth answer: a token that becomes the run's credential, and how long it lasts. */
-const readExchange = object({ access_token: filled, expires_in: optional(shown) })
+const readExchange = object<{ access_token: string; expires_in?: Shown }>({
+  access_token: filled,
+  expires_in: optional(shown)
+})
 
 /**
  * Trades a GitHub ID token for a Pulumi access token. The exchange creates nothing the

@@ -284,5 +284,6 @@ export interface DeploymentLogs {
 export interface DeploymentUpdate {
   updateID?: string
   version?: number
-  info?: { kind?: UpdateKind; result?: UpdateResult }
+  /** `environment`: what the run recorded, `git.head` the commit its Pulumi step ran on. */
+  info?: { kind?: UpdateKind; result?: UpdateResult; environment?: Record<string, string> }
 }

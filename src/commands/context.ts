@@ -32,7 +32,10 @@ export interface MirrorRequest {
   environment: string
   /** The commit Pulumi deploys, when the run named one (git-commit or the PR head). */
   commit?: string
-  /** The branch Pulumi deploys (git-ref), when it named no commit. */
+  /**
+   * The branch Pulumi deploys (git-ref), when it named no commit. With neither, the GitHub
+   * deployment is for GITHUB_SHA, with a warning: Pulumi deploys its settings' branch.
+   */
   branch?: string
   operation: string
   /** org/project/stack. */
@@ -49,6 +52,8 @@ export type FinalState = 'success' | 'failure' | 'error' | 'inactive'
 export interface DeploymentMirror {
   /** GitHub's ID of the deployment; undefined when none was created. */
   readonly id: number | undefined
+  /** The commit the GitHub deployment records (GitHub's `sha`); undefined when none was created. */
+  readonly commit: string | undefined
   /** Posts the final status, once; does nothing when the deployment could not be created. */
   finish(state: FinalState, description: string): Promise<void>
 }

@@ -274,12 +274,17 @@ const runDeployment = defineCommand({
       )
       throw error
     }
-    // Posted before the update is read: the GitHub deployment shows Pulumi's result, whatever
-    // reading the update or the gate say afterwards.
-    await mirror?.finish(
-      mirrorState(inputs.operation, followed.status),
-      `Pulumi ${inputs.operation} of ${stackName(stack)} ${followed.status}`
-    )
+    // Posted before the update is read for the summary: the GitHub deployment shows Pulumi's
+    // result, whatever reading the update or the gate say afterwards.
+    if (mirror !== undefined) {
+      const result = `Pulumi ${inputs.operation} of ${stackName(stack)} ${followed.status}`
+      const other =
+        gitCommit === undefined ? await otherCommit(context, stack, created.id, mirror) : undefined
+      await mirror.finish(
+        mirrorState(inputs.operation, followed.status),
+        other === undefined ? result : `Deployed ${other.slice(0, 12)}, not this commit: ${result}`
+      )
+    }
     return followedOutcome(context, stack, inputs.operation, gateRules(inputs), {
       base: { ...base, id: created.id, consoleUrl, status: followed.status },
       outputs,
@@ -306,6 +311,44 @@ async function openMirror(
     logUrl: deployment.consoleUrl,
     environmentUrl: `${context.consoleUrl}/${stackName(inputs.stack)}`
   })
+}
+
+const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/i
+
+/**
+ * The commit Pulumi reports it deployed (its update's `git.head`), when the run named none and
+ * that is not the commit the GitHub deployment records; warned about, with the fix. Pinning
+ * git-commit to GITHUB_SHA ourselves would be exact but would change what Pulumi deploys: the
+ * stack's deployment settings may name another branch, or another repository where that commit
+ * does not exist. Best effort: a failed read leaves the status as it is (the summary's read of
+ * the same updates reports the failure).
+ */
+async function otherCommit(
+  context: CommandContext,
+  stack: StackRef,
+  id: string,
+  mirror: DeploymentMirror
+): Promise<string | undefined> {
+  if (mirror.id === undefined || mirror.commit === undefined) return undefined
+  let head: string | undefined
+  try {
+    const updates = await context.api.getJson(
+      deploymentPath(stack, id, 'updates'),
+      {},
+      readDeploymentUpdates
+    )
+    head = updates.findLast(update => update.info?.environment !== undefined)?.info?.environment?.[
+      'git.head'
+    ]
+  } catch {
+    return undefined
+  }
+  if (head === undefined || !COMMIT.test(head)) return undefined
+  if (head.toLowerCase() === mirror.commit.toLowerCase()) return undefined
+  context.warning(
+    `Pulumi deployed commit ${head} (git.head of its update), but the GitHub deployment ${mirror.id} records ${mirror.commit}: the run named no commit, so Pulumi deployed the branch of the stack's deployment settings. Its final status names ${head.slice(0, 12)}; pin git-commit (e.g. \${{ github.sha }}) so both name the same commit.`
+  )
+  return head
 }
 
 /**

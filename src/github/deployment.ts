@@ -6,8 +6,12 @@
  *
  * Decisions (documented in the README):
  * - The GitHub deployment is for the commit Pulumi deploys: git-commit, else the pull
- *   request's head commit, else the git-ref branch (GitHub resolves it as Pulumi does), else
- *   GITHUB_SHA. It lives in this workflow's repository.
+ *   request's head commit, else the git-ref branch (GitHub resolves it as Pulumi does). With
+ *   none of them Pulumi deploys the branch of the stack's deployment settings, which is not
+ *   known until its update runs, while the GitHub deployment must exist once the run is queued
+ *   (in_progress): it is then for GITHUB_SHA, with a warning to pin git-commit; run-deployment
+ *   names the commit Pulumi really deployed (git.head) when it ends, if that differs. It lives
+ *   in this workflow's repository.
  * - `auto_merge: false` (a deployment must never merge branches) and `required_contexts: []`
  *   (this very workflow's checks are still pending while it runs).
  * - A preview or detect-drift changes nothing: its deployment is transient, never production,
@@ -37,7 +41,11 @@ const MAX_DESCRIPTION = 140
 
 const TRANSIENT_OPERATIONS = new Set(['preview', 'detect-drift'])
 
-const NO_MIRROR: DeploymentMirror = { id: undefined, finish: () => Promise.resolve() }
+const NO_MIRROR: DeploymentMirror = {
+  id: undefined,
+  commit: undefined,
+  finish: () => Promise.resolve()
+}
 
 function description(text: string): string {
   return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`
@@ -168,6 +176,10 @@ export function githubDeployments(options: MirrorOptions): OpenMirror {
       logUrl: httpUrl(request.logUrl),
       environmentUrl: httpUrl(request.environmentUrl)
     }
+    if (request.commit === undefined && request.branch === undefined)
+      options.warning(
+        `${where(name)} records GITHUB_SHA ${ref}, but the run names no commit (git-commit, git-ref or a pull request's head): Pulumi deploys the branch of the stack's deployment settings, which may be at another commit. Pin git-commit: \${{ github.sha }} for an exact record.`
+      )
     let action = 'created'
     let created: Awaited<ReturnType<typeof createDeployment>>
     try {
@@ -194,6 +206,7 @@ export function githubDeployments(options: MirrorOptions): OpenMirror {
     let finished = false
     return {
       id,
+      commit: created.sha || request.commit,
       finish: async (state, text) => {
         if (finished) return
         finished = true

@@ -167,15 +167,25 @@ export const shownMap: Reader<Partial<Record<string, Shown>>> = (value, at) => {
   return Object.fromEntries(Object.entries(source).map(([key, item]) => [key, shown(item, at)]))
 }
 
-type Shape = Record<string, Reader<unknown>>
-type Fields<S extends Shape> = { [K in keyof S]: S[K] extends Reader<infer T> ? T : never }
+/** The keys of T that may be left out (or hold undefined). */
+type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T]
 
 /**
- * An object whose listed fields each pass their reader; other fields pass through as sent
- * (they reach `result` untouched). A field read as undefined is left out.
+ * A reader for every field of T: none may be left out (an optional field's reader may read
+ * undefined), and none may be added (T must declare it). So a field an API type declares is
+ * always a checked field: the compiler refuses a type that grows a field its reader skips.
  */
-export function object<S extends Shape>(shape: S): Reader<Fields<S>> {
-  const entries = Object.entries(shape)
+export type ShapeOf<T> = {
+  [K in keyof T]-?: K extends OptionalKeys<T> ? Reader<T[K] | undefined> : Reader<T[K]>
+}
+
+/**
+ * An object of type T (given explicitly: `object<Stack>({...})`) whose every declared field
+ * passes its reader; other fields pass through as sent (they reach `result` untouched). A
+ * field read as undefined is left out.
+ */
+export function object<T>(shape: NoInfer<ShapeOf<T>>): Reader<T> {
+  const entries = Object.entries(shape as Record<string, Reader<unknown>>)
   return (value, at) => {
     const source = record(value, at)
     // A copy in the document's own order, so `result` keeps the fields as the service sent
@@ -186,7 +196,8 @@ export function object<S extends Shape>(shape: S): Reader<Fields<S>> {
       if (field === undefined) Reflect.deleteProperty(checked, key)
       else checked[key] = field
     }
-    return checked as Fields<S>
+    // Every key of T has had its reader (ShapeOf<T>), so `checked` is a T.
+    return checked as T
   }
 }
 

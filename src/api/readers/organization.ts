@@ -96,7 +96,10 @@ export const readWebhook: Reader<Webhook> = object({
   projectName: optional(text),
   stackName: optional(text),
   envName: optional(text),
-  hasSecret: optional(boolean)
+  // Responses carry only the ciphertext; both are read because Webhook declares them.
+  secret: optional(text),
+  hasSecret: optional(boolean),
+  secretCiphertext: optional(text)
 })
 
 export const readWebhooks: Reader<Webhook[]> = list(readWebhook)
@@ -142,5 +145,6 @@ export const readResourceSummary: Reader<ResourceSummaryResponse> = object({
       resources: shown,
       resourceHours: optional(shown)
     })
-  )
+  ),
+  tagKeys: optional(list(text))
 })

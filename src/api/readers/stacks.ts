@@ -70,7 +70,13 @@ const listedStack: Reader<StackSummary> = (value, at) => {
     const name = source[key]
     return typeof name !== 'string' || !isPulumiName(name)
   })
-  if (bad === undefined) return object(stackNames)(source, at)
+  if (bad === undefined)
+    // Built field by field: a `refused` the service sent never passes through.
+    return {
+      orgName: pulumiName(source.orgName, at.key('orgName')),
+      projectName: pulumiName(source.projectName, at.key('projectName')),
+      stackName: pulumiName(source.stackName, at.key('stackName'))
+    }
   const [key, kind] = bad
   const sent = source[key] === undefined ? '(absent)' : JSON.stringify(source[key])
   return {
@@ -85,6 +91,7 @@ const listedStack: Reader<StackSummary> = (value, at) => {
 export const readStackPage: Reader<Page<StackSummary>> = page('stacks', listedStack)
 
 export const readStack: Reader<Stack> = object({
+  id: optional(text),
   ...stackNames,
   version: count,
   activeUpdate: optional(emptyOr(identifier)),
@@ -107,12 +114,18 @@ const readUpdateSummary: Reader<UpdateSummary> = object({
     environment: optional(stringMap),
     result: optional(updateResult),
     resourceChanges: optional(shownMap)
-  })
+  }),
+  // Shown by import-stack when it refuses a stack changed since the export.
+  requestedBy: optional(object({ name: optional(text), githubLogin: optional(text) })),
+  githubCommitInfo: optional(
+    object({ slug: optional(text), sha: optional(text), url: optional(text) })
+  )
 })
 
 /** GET …/updates and …/updates/latest/previews (pages by number, not by token). */
 export const readUpdateList: Reader<ListUpdatesResponse> = object({
   updates: list(readUpdateSummary),
+  itemsPerPage: optional(count),
   total: optional(count)
 })
 
@@ -161,6 +174,12 @@ export const readDeploymentUpdates: Reader<DeploymentUpdate[]> = list(
   object({
     updateID: optional(identifier),
     version: optional(count),
-    info: optional(object({ kind: optional(updateKind), result: optional(updateResult) }))
+    info: optional(
+      object({
+        kind: optional(updateKind),
+        result: optional(updateResult),
+        environment: optional(stringMap)
+      })
+    )
   })
 )
