@@ -7,7 +7,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { failureMessage, requireDist, type ActionRun } from './support/action.js'
+import type { ChildProcess } from 'node:child_process'
+import { failureMessage, requireDist, runDist, type ActionRun } from './support/action.js'
 import { useEmulator } from './support/emulator.js'
 import { startGitHubStandin, type GitHubStandin } from './support/github-standin.js'
 
@@ -169,6 +170,38 @@ describe('github-deployment', () => {
     const statuses = github.deployments[0]?.statuses ?? []
     expect(statuses.map(status => status.state)).toEqual(['in_progress', 'error'])
     expect(statuses[1]?.description).toMatch(/cancelled after timeout-minutes/)
+  })
+
+  test('a job cancelled (SIGTERM) while the deployment runs: the Pulumi deployment is cancelled and the mirror ends in error', async () => {
+    emulator.state.scriptDeployments({ result: 'succeeded', durationMs: 120_000 })
+    let child: ChildProcess | undefined
+    const running = runDist(
+      {
+        'api-url': emulator.url,
+        'access-token': emulator.token,
+        command: 'run-deployment',
+        stack: 'acme/website/prod',
+        operation: 'update',
+        'github-deployment': 'staging',
+        'github-token': github.token
+      },
+      runEnv(),
+      process.execPath,
+      started => {
+        child = started
+      }
+    )
+    // Once GitHub shows the deployment in progress, the runner cancels the job.
+    for (let i = 0; i < 200 && (github.deployments[0]?.statuses.length ?? 0) === 0; i++)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    child?.kill('SIGTERM')
+    const run = await running
+    expect(run.exitCode).toBe(1)
+    expect(failureMessage(run)).toMatch(/cancelled/)
+    expect(emulator.requestsTo('POST', /\/deployments\/[^/]+\/cancel$/)).toHaveLength(1)
+    const statuses = github.deployments[0]?.statuses ?? []
+    expect(statuses.map(status => status.state)).toEqual(['in_progress', 'error'])
+    expect(String(statuses[1]?.description)).toMatch(/cancel/i)
   })
 
   test('403 (no deployments: write) is a warning: the Pulumi deployment and the step are unchanged', async () => {

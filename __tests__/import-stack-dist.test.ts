@@ -4,6 +4,7 @@
  * reports (outputs, exit code, job summary) when the file, the import update or the wait fails.
  */
 import { describe, expect, it } from '@jest/globals'
+import { createHash } from 'node:crypto'
 import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -134,6 +135,42 @@ describe('import-stack (dist)', () => {
     expect(failureMessage(run)).toContain('did not end within timeout-minutes (0.01)')
     expect(failureMessage(run)).toContain(`update-id: ${run.outputs['update-id'] ?? ''}`)
     expect(emulator.requestsTo('POST', /\/cancel$/)).toHaveLength(0)
+  })
+
+  it("a state whose secrets another stack encrypted: the service's 400, said with what to do", async () => {
+    const directory = await backup()
+    const manifest = await manifestOf(directory)
+    const entry = manifest.stacks.find(candidate => candidate.stack === 'acme/website/prod')
+    if (entry === undefined) throw new Error('the backup has no acme/website/prod')
+    // As if the file had been exported from staging: its service secrets provider names staging.
+    const file = join(directory, ...entry.path.split('/'))
+    const document = JSON.parse(await readFile(file, 'utf8')) as {
+      deployment: Record<string, unknown>
+    }
+    document.deployment['secrets_providers'] = {
+      type: 'service',
+      state: { url: emulator.url, owner: 'acme', project: 'website', stack: 'staging' }
+    }
+    const text = JSON.stringify(document, null, 4)
+    await writeFile(file, text)
+    entry.sha256 = createHash('sha256').update(text).digest('hex')
+    ;(entry as { bytes?: number }).bytes = Buffer.byteLength(text)
+    await writeFile(join(directory, 'manifest.json'), JSON.stringify(manifest, null, 2))
+
+    const run = await restore(directory)
+    expect(run.exitCode).toBe(1)
+    expect(importPosts().map(request => request.status)).toEqual([400])
+    const message = failureMessage(run)
+    expect(message).toContain(
+      'cannot import deployment with encrypted secrets from a different stack'
+    )
+    expect(message).toContain(
+      "a state whose secrets are encrypted by another stack's Pulumi Cloud secrets provider imports only into that stack"
+    )
+    expect(run.outputs['update-id']).toBeUndefined()
+    // The job summary says it too.
+    expect(run.summary).toContain('### ❌ import-stack failed on acme/website/prod')
+    expect(run.summary).toContain('imports only into that stack')
   })
 
   it('never sends a file a hostile manifest.json names outside the backup directory', async () => {

@@ -205,6 +205,29 @@ describe('wait-if-busy', () => {
     expect(emulator.writeTargets()).toEqual([])
   })
 
+  it('the time waited counts against the same timeout-minutes as the command (run-deployment)', async () => {
+    // Busy for 1.5 s; the deployment would run for 2 minutes; timeout-minutes is 2.4 s. Two
+    // deadlines would let the step run about 1.75 s (the wait) + 2.4 s; one ends it at 2.4 s.
+    startUpdate('update', 1500)
+    emulator.state.scriptDeployments({ result: 'succeeded', durationMs: 120_000 })
+    const started = Date.now()
+    const result = await emulator.run({
+      command: 'run-deployment',
+      stack: 'acme/website/prod',
+      operation: 'update',
+      'wait-if-busy': 'true',
+      'timeout-minutes': '0.04'
+    })
+    const elapsed = Date.now() - started
+    expect(result.exitCode).toBe(1)
+    expect(failureMessage(result)).toMatch(/did not end within 2\.4 s .* was cancelled/)
+    // The deployment was created only once the stack was free, and cancelled at the one deadline.
+    expect(emulator.requestsTo('POST', /\/deployments$/)).toHaveLength(1)
+    expect(emulator.requestsTo('POST', /\/deployments\/[^/]+\/cancel$/)).toHaveLength(1)
+    expect(elapsed).toBeGreaterThanOrEqual(2400)
+    expect(elapsed).toBeLessThan(3600)
+  })
+
   it('without it, a busy stack is not waited for (the service answers 409)', async () => {
     const result = await emulator.run({
       command: 'transfer-stack',

@@ -36,14 +36,15 @@ export async function execute(
   const writes = new Writes(api, settings.dryRun, message => {
     environment.info(message)
   })
-  const context = commandContext({ api, writes, stackMode, environment })
   const { stack: patterns, ...values } = settings.values
+  // wait-if-busy: wait for a free stack, then the command makes its one attempt (a write is
+  // still never retried). One deadline for the whole run, whatever the number of stacks, and
+  // the same one for the command's own waiting: the step never runs past timeout-minutes.
+  const deadline = new Deadline(values.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
+  const context = commandContext({ api, writes, stackMode, environment, deadline })
   const stacks = patterns === undefined ? [undefined] : await resolveStacks(api, patterns)
   const planned = writes.planned
   const dryRun = settings.dryRun
-  // wait-if-busy: wait for a free stack, then the command makes its one attempt (a write is
-  // still never retried). One deadline for the whole run, whatever the number of stacks.
-  const deadline = new Deadline(values.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
   const whenFree = async (stack: StackRef): Promise<void> => {
     if (values.waitIfBusy === true && command.mutates) await waitUntilIdle(context, stack, deadline)
   }

@@ -3,7 +3,7 @@
  * GITHUB_STEP_SUMMARY files, RUNNER_TEMP. `runAction` calls run() in this process (fast,
  * exercises src/); `runDist` spawns `node dist/index.js` (exactly what the runner executes).
  */
-import { execFile } from 'node:child_process'
+import { execFile, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -106,7 +106,9 @@ function baseEnv(): Record<string, string> {
 export async function runDist(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
-  node = process.execPath
+  node = process.execPath,
+  /** Given the running action, e.g. to send it SIGTERM as the runner does on cancellation. */
+  started?: (child: ChildProcess) => void
 ): Promise<ActionRun> {
   const { runnerTemp, outputFile, summaryFile } = await prepare()
   const childEnv = {
@@ -118,7 +120,7 @@ export async function runDist(
     ...env
   }
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       node,
       [DIST],
       { env: childEnv, cwd: runnerTemp, maxBuffer: 64 * 1024 * 1024 },
@@ -127,6 +129,7 @@ export async function runDist(
         collect(runnerTemp, outputFile, summaryFile, exitCode, stdout, stderr).then(resolve, reject)
       }
     )
+    started?.(child)
   })
 }
 

@@ -16,6 +16,7 @@ import {
   type StackMode
 } from '../../src/commands/context.js'
 import { COMMANDS } from '../../src/commands/registry.js'
+import { DEFAULT_TIMEOUT_MINUTES, Deadline } from '../../src/poll.js'
 import { ResultFile } from '../../src/result-file.js'
 import type { AnyInputs, Command, CommandOutcome } from '../../src/commands/types.js'
 import { USER_AGENT } from '../../src/version.js'
@@ -33,6 +34,9 @@ export interface FakeContextOptions {
   /** The run's cancellation (SIGINT/SIGTERM in main); never aborted by default. */
   signal?: AbortSignal
   pullRequestHeadSha?: string
+  /** The run's timeout-minutes deadline (execute makes one per run); runCommand's default
+   * starts with the command, from its timeoutMinutes input. */
+  deadline?: Deadline
 }
 
 export interface FakeContext {
@@ -68,6 +72,7 @@ export async function fakeContext(
     api,
     writes,
     stackMode: options.stackMode ?? { kind: 'single' },
+    deadline: options.deadline ?? new Deadline(DEFAULT_TIMEOUT_MINUTES),
     environment: {
       consoleUrl: options.consoleUrl ?? 'https://app.pulumi.test',
       workDir,
@@ -122,7 +127,12 @@ export async function runCommand(
   inputs: AnyInputs,
   options: FakeContextOptions = {}
 ): Promise<CommandRun> {
-  const fake = await fakeContext(server, { command: name, ...options })
+  const minutes = typeof inputs.timeoutMinutes === 'number' ? inputs.timeoutMinutes : undefined
+  const fake = await fakeContext(server, {
+    command: name,
+    deadline: new Deadline(minutes ?? DEFAULT_TIMEOUT_MINUTES),
+    ...options
+  })
   try {
     const outcome = await command(name).run(fake.context, inputs)
     return {

@@ -7,6 +7,7 @@ import type { PlannedRequest, PulumiCloud, Query, WriteMethod } from '../api/cli
 import type { FileBody } from '../api/file-body.js'
 import { ResponseFormatError } from '../api/errors.js'
 import type { Reader } from '../api/readers/core.js'
+import type { Deadline } from '../poll.js'
 import { redactSecrets } from '../render/plan.js'
 
 /*
@@ -137,6 +138,11 @@ export interface CommandContext extends Environment {
   /** True when this run only plans its writes (dry-run on a command that mutates). */
   dryRun: boolean
   stackMode: StackMode
+  /**
+   * The run's one timeout-minutes deadline: waiting for a free stack (wait-if-busy) and a
+   * command's own waiting draw on it, so a step never runs past timeout-minutes.
+   */
+  deadline: Deadline
 }
 
 /** The part of the client a writer needs: sending, and showing a path with its query. */
@@ -240,8 +246,9 @@ export function commandContext(parts: {
   writes: Writes
   stackMode: StackMode
   environment: Environment
+  deadline: Deadline
 }): CommandContext {
-  const { api, writes, stackMode, environment } = parts
+  const { api, writes, stackMode, environment, deadline } = parts
   return {
     ...environment,
     api: readOnly(api),
@@ -249,6 +256,7 @@ export function commandContext(parts: {
     writeJson: writes.writeJson,
     writeFile: writes.writeFile,
     dryRun: writes.dryRun,
-    stackMode
+    stackMode,
+    deadline
   }
 }

@@ -6,14 +6,7 @@ import {
   readDeploymentUpdates
 } from '../api/readers/stacks.js'
 import type { DeploymentStatus } from '../api/types.js'
-import {
-  Backoff,
-  CancelledError,
-  DEFAULT_TIMEOUT_MINUTES,
-  Deadline,
-  WaitTimeoutError,
-  pause
-} from '../poll.js'
+import { Backoff, CancelledError, Deadline, WaitTimeoutError, pause } from '../poll.js'
 import { renderDeployment, type DeploymentReport } from '../render/deployments.js'
 import type { CommandContext, DeploymentMirror, FinalState, StackComment } from './context.js'
 import {
@@ -269,7 +262,8 @@ const runDeployment = defineCommand({
     }
     const mirror = await openMirror(context, inputs, { id: created.id, consoleUrl, gitCommit })
     if (mirror?.id !== undefined) outputs['github-deployment-id'] = mirror.id
-    const deadline = new Deadline(inputs.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES)
+    // The run's deadline: time spent waiting for a free stack (wait-if-busy) counts too.
+    const deadline = context.deadline
     let followed: { status: string; last: string[] }
     try {
       followed = await follow(context, stack, created.id, deadline)

@@ -16,7 +16,7 @@ import { stackName, stackPath, type StackRef } from '../api/paths.js'
 import { readImportAnswer, readResourceCount, readUpdateList } from '../api/readers/stacks.js'
 import type { UpdateSummary } from '../api/types.js'
 import { isBelow, pathInside } from '../files.js'
-import { CancelledError, DEFAULT_TIMEOUT_MINUTES, Deadline, WaitTimeoutError } from '../poll.js'
+import { CancelledError, DEFAULT_TIMEOUT_MINUTES, WaitTimeoutError } from '../poll.js'
 import { formatTime } from '../render/markdown.js'
 import { renderImports, type ImportRecord } from '../render/stack-import.js'
 import { waitForUpdate } from './stack-operations.js'
@@ -338,7 +338,8 @@ async function waitForImport(
 ): Promise<{ status: string; stopped?: string }> {
   try {
     return {
-      status: await waitForUpdate(context, stack, updateId, 'import', new Deadline(minutes))
+      // The run's deadline: time spent waiting for a free stack (wait-if-busy) counts too.
+      status: await waitForUpdate(context, stack, updateId, 'import', context.deadline)
     }
   } catch (error) {
     const check = `check it with wait-for-stack (update-id: ${updateId}) before anything else changes ${stackName(stack)}`
