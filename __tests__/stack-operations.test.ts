@@ -206,9 +206,10 @@ describe('wait-if-busy', () => {
   })
 
   it('the time waited counts against the same timeout-minutes as the command (run-deployment)', async () => {
-    // Busy for 1.5 s; the deployment would run for 2 minutes; timeout-minutes is 2.4 s. Two
-    // deadlines would let the step run about 1.75 s (the wait) + 2.4 s; one ends it at 2.4 s.
-    startUpdate('update', 1500)
+    // Busy for 3 s; the deployment would run for 2 minutes; timeout-minutes is 4.2 s. Two
+    // deadlines would let the step run about 3.2 s (the wait) + 4.2 s; one ends it at 4.2 s.
+    // The margins on both sides are wide enough for a loaded machine.
+    startUpdate('update', 3000)
     emulator.state.scriptDeployments({ result: 'succeeded', durationMs: 120_000 })
     const started = Date.now()
     const result = await emulator.run({
@@ -216,16 +217,16 @@ describe('wait-if-busy', () => {
       stack: 'acme/website/prod',
       operation: 'update',
       'wait-if-busy': 'true',
-      'timeout-minutes': '0.04'
+      'timeout-minutes': '0.07'
     })
     const elapsed = Date.now() - started
     expect(result.exitCode).toBe(1)
-    expect(failureMessage(result)).toMatch(/did not end within 2\.4 s .* was cancelled/)
+    expect(failureMessage(result)).toMatch(/did not end within 4\.2 s .* was cancelled/)
     // The deployment was created only once the stack was free, and cancelled at the one deadline.
     expect(emulator.requestsTo('POST', /\/deployments$/)).toHaveLength(1)
     expect(emulator.requestsTo('POST', /\/deployments\/[^/]+\/cancel$/)).toHaveLength(1)
-    expect(elapsed).toBeGreaterThanOrEqual(2400)
-    expect(elapsed).toBeLessThan(3600)
+    expect(elapsed).toBeGreaterThanOrEqual(4200)
+    expect(elapsed).toBeLessThan(6600)
   })
 
   it('without it, a busy stack is not waited for (the service answers 409)', async () => {
