@@ -111,3 +111,25 @@ describe('readSettings', () => {
     for (const name of commenting) expect(error.message).toContain(name)
   })
 })
+
+describe('rules between inputs are checked with the inputs, before login or any request', () => {
+  test.each([
+    [{ command: 'create-team', organization: 'acme', 'team-type': 'github' }, 'github-team-id'],
+    [{ command: 'create-team', organization: 'acme', 'github-team-id': '42' }, 'team-type'],
+    [{ command: 'create-team', organization: 'acme' }, 'team'],
+    [
+      {
+        command: 'get-resource-summary',
+        organization: 'acme',
+        granularity: 'hourly',
+        'lookback-days': '30'
+      },
+      'lookback-days'
+    ],
+    [{ command: 'cancel-update', stack: 'acme/website/prod' }, 'force'],
+    [{ command: 'list-stacks', organization: 'acme', 'tag-value': 'x' }, 'tag-value'],
+    [{ command: 'create-token', description: 'ci', expires: '1000' }, 'expires']
+  ])('%j is refused naming %s', (inputs, input) => {
+    expect(inputError(inputs).message).toMatch(new RegExp(`^Input '${input}':`))
+  })
+})

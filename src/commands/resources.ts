@@ -21,13 +21,15 @@ const getResourceSummary = defineCommand({
     count: 'Number of periods (points) returned.',
     resources: 'Resources under management in the newest period.'
   },
-  async run(context, { organization, granularity, lookbackDays }) {
-    const chosen = granularity ?? 'daily'
-    if (chosen === 'hourly' && (lookbackDays ?? 0) > HOURLY_MAX_LOOKBACK_DAYS)
+  validate({ granularity, lookbackDays }) {
+    if (granularity === 'hourly' && (lookbackDays ?? 0) > HOURLY_MAX_LOOKBACK_DAYS)
       throw new InputError(
         'lookback-days',
         `hourly granularity looks back at most ${HOURLY_MAX_LOOKBACK_DAYS} days; lower lookback-days or use daily`
       )
+  },
+  async run(context, { organization, granularity, lookbackDays }) {
+    const chosen = granularity ?? 'daily'
     const days =
       lookbackDays ?? (chosen === 'hourly' ? HOURLY_MAX_LOOKBACK_DAYS : DEFAULT_LOOKBACK_DAYS)
     // 204 No Content: the organization has no resource data yet.

@@ -187,12 +187,14 @@ const cancelUpdate = defineCommand({
       'cancel-requested; idle when nothing was running; or the status of an update that had already ended.',
     'update-id': 'The update cancelled (or found ended).'
   },
-  async run(context, { stack, updateId, force }) {
+  validate({ updateId, force }) {
     if (updateId === undefined && force !== true)
       throw new InputError(
         'force',
         'cancel-update without update-id cancels whatever runs on the stack; set force: true to mean that, or give update-id'
       )
+  },
+  async run(context, { stack, updateId }) {
     let target: { updateId: string; kind: string; operation?: RunningOperation }
     if (updateId === undefined) {
       const operation = running(await context.api.getJson(stackPath(stack), {}, readStack))

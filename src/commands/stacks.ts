@@ -286,10 +286,12 @@ const listStacksCommand = defineCommand({
     stacks:
       'JSON array of {"organization","project","stack","name"} (name = org/project/stack), for strategy.matrix via fromJSON.'
   },
-  async run(context, { organization, project, tagName, tagValue }) {
-    // The service rejects a tag value without a tag name; say so before any request.
+  // The service rejects a tag value without a tag name; say so before any request.
+  validate({ tagName, tagValue }) {
     if (tagValue !== undefined && tagName === undefined)
       throw new InputError('tag-value', 'needs tag-name: the service filters by tag name first')
+  },
+  async run(context, { organization, project, tagName, tagValue }) {
     const stacks: ListedStack[] = []
     const refused: { stack: string; message: string }[] = []
     for await (const ref of listStacks(context.api, { organization, project, tagName, tagValue })) {

@@ -49,21 +49,29 @@ const createTeam = defineCommand({
   optional: ['team', 'displayName', 'description', 'teamType', 'githubTeamId'],
   mutates: true,
   outputs: {},
-  async run(context, { organization, team, displayName, description, teamType, githubTeamId }) {
-    let path: string
-    let body: Record<string, unknown>
+  validate({ team, teamType, githubTeamId }) {
     if (teamType === 'github') {
       if (githubTeamId === undefined)
         throw new InputError('github-team-id', 'is required by create-team with team-type github')
-      path = orgPath(organization, 'teams', 'github')
-      body = { githubTeamID: githubTeamId }
     } else {
       if (githubTeamId !== undefined)
         throw new InputError('team-type', "must be 'github' when github-team-id is set")
       if (team === undefined)
         throw new InputError('team', 'is required by create-team (the new team name)')
+    }
+  },
+  async run(context, { organization, team, displayName, description, teamType, githubTeamId }) {
+    let path: string
+    let body: Record<string, unknown>
+    // validate() made sure which of the two the inputs describe.
+    if (teamType === 'github' && githubTeamId !== undefined) {
+      path = orgPath(organization, 'teams', 'github')
+      body = { githubTeamID: githubTeamId }
+    } else if (team !== undefined) {
       path = orgPath(organization, 'teams', 'pulumi')
       body = { name: team, displayName: displayName ?? team, description: description ?? '' }
+    } else {
+      throw new InputError('team', 'is required by create-team (the new team name)')
     }
     const created = await context.writeJson('POST', path, readTeam, body)
     if (created.sent)

@@ -37,14 +37,16 @@ const createToken = defineCommand({
     'token-id': 'ID of the new token (for delete-token).',
     token: 'The new token value (masked in logs).'
   },
-  async run(context, { description, expires }) {
+  validate({ expires }) {
     const expiresAt = expires ?? 0
-    if (expiresAt !== 0 && expiresAt <= Math.floor(Date.now() / 1000)) {
+    if (expiresAt !== 0 && expiresAt <= Math.floor(Date.now() / 1000))
       throw new InputError(
         'expires',
         `${expiresAt} is in the past; give a future time or 0 (never)`
       )
-    }
+  },
+  async run(context, { description, expires }) {
+    const expiresAt = expires ?? 0
     // A malformed answer fails the read without quoting it (a write's answer may hold the
     // token); the token may exist anyway, which the failure's note says.
     const created = await context.writeJson('POST', TOKENS, readCreatedToken, {
