@@ -8,6 +8,20 @@ import { limitBytes } from '../src/render/markdown.js'
 import { redactSecrets, renderPlannedRequests } from '../src/render/plan.js'
 import { ROOT } from './support/action.js'
 
+/** `n` planned creates of buckets b0, b1, … */
+function creates(n: number): EngineEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    timestamp: i,
+    resourcePreEvent: {
+      metadata: {
+        op: 'create',
+        urn: `urn:pulumi:s::p::aws:s3/bucket:Bucket::b${i}`,
+        type: 'aws:s3/bucket:Bucket'
+      }
+    }
+  }))
+}
+
 describe('markdown escaping', () => {
   it('strips Pulumi colour directives and ANSI escapes', () => {
     expect(stripColors('<{%reset%}>VPCs <{%fg 1%}>too big<{%reset%}>\u001b[31m!\u001b[0m')).toBe(
@@ -66,16 +80,7 @@ describe('update summary', () => {
   })
 
   it('keeps a 50k-event update under 1 MiB by counting rows it does not show', () => {
-    const events: EngineEvent[] = Array.from({ length: 50_000 }, (_, i) => ({
-      timestamp: i,
-      resourcePreEvent: {
-        metadata: {
-          op: 'create',
-          urn: `urn:pulumi:s::p::aws:s3/bucket:Bucket::b${i}`,
-          type: 'aws:s3/bucket:Bucket'
-        }
-      }
-    }))
+    const events = creates(50_000)
     const markdown = renderUpdate(
       { stack: 'a/b/c', updateId: 'u', status: 'succeeded' },
       modelOf(events, { kind: 'update', status: 'succeeded' })
@@ -90,17 +95,6 @@ describe('update summary', () => {
 })
 
 describe('the change table of a pull request comment', () => {
-  const creates = (n: number): EngineEvent[] =>
-    Array.from({ length: n }, (_, i) => ({
-      timestamp: i,
-      resourcePreEvent: {
-        metadata: {
-          op: 'create',
-          urn: `urn:pulumi:s::p::aws:s3/bucket:Bucket::b${i}`,
-          type: 'aws:s3/bucket:Bucket'
-        }
-      }
-    }))
   const comment = (n: number): string =>
     renderUpdate(
       { stack: 'a/b/c', updateId: 'u', status: 'succeeded' },

@@ -9,7 +9,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DIST, failureMessage, requireDist, runDist } from '../support/action.js'
-import { closeDelimited, exportBody, json, stackList, withHostile } from './server.js'
+import { closeDelimited, exportBody, json, stackList, withHostile, type Handler } from './server.js'
 
 beforeAll(requireDist)
 
@@ -17,6 +17,14 @@ const TOKEN = 'pul-hostile-files-token'
 
 function connection(url: string): Record<string, string> {
   return { 'api-url': url, 'access-token': TOKEN }
+}
+
+/** A service listing these stacks and answering every other request with an export. */
+function listingThenExports(names: [string, string, string][]): Handler {
+  return (_req, res, url) => {
+    if (url.pathname === '/api/user/stacks') return json(res, 200, stackList(names))
+    json(res, 200, exportBody())
+  }
 }
 
 async function workspace(): Promise<string> {
@@ -109,19 +117,11 @@ describe('hostile server: files', () => {
       const root = await workspace()
       const dir = join(root, 'exports')
       await withHostile(
-        (_req, res, url) => {
-          if (url.pathname === '/api/user/stacks')
-            return json(
-              res,
-              200,
-              stackList([
-                ['acme', 'web', 'prod'],
-                ['acme', 'web', '../x'],
-                ['acme', 'web', 'staging']
-              ])
-            )
-          json(res, 200, exportBody())
-        },
+        listingThenExports([
+          ['acme', 'web', 'prod'],
+          ['acme', 'web', '../x'],
+          ['acme', 'web', 'staging']
+        ]),
         async server => {
           const run = await runDist({
             ...connection(server.url),
@@ -184,18 +184,10 @@ describe('hostile server: files', () => {
       await symlink(outside, join(dir, 'manifest.json'))
       await symlink(join(root, 'elsewhere'), join(dir, 'acme', 'linked'))
       await withHostile(
-        (_req, res, url) => {
-          if (url.pathname === '/api/user/stacks')
-            return json(
-              res,
-              200,
-              stackList([
-                ['acme', 'web', 'prod'],
-                ['acme', 'linked', 'prod']
-              ])
-            )
-          json(res, 200, exportBody())
-        },
+        listingThenExports([
+          ['acme', 'web', 'prod'],
+          ['acme', 'linked', 'prod']
+        ]),
         async server => {
           const run = await runDist({
             ...connection(server.url),
