@@ -20,19 +20,33 @@ export interface Site {
   requestId?: string | undefined
 }
 
-/** Where a reader is in the document: the request, and the field path within its answer. */
+/**
+ * Where a reader is in the document: the request, and the field path within its answer.
+ * The path is built only when a read fails: a listing of 100,000 events passes through a
+ * million fields, and spelling out `auditLogEvents[71234].user.name` for each cost more than
+ * checking it.
+ */
 export class At {
   constructor(
     readonly site: Site,
-    readonly field = ''
+    private readonly parent?: At,
+    private readonly step?: string | number
   ) {}
 
   key(name: string): At {
-    return new At(this.site, this.field === '' ? name : `${this.field}.${name}`)
+    return new At(this.site, this, name)
   }
 
   index(position: number): At {
-    return new At(this.site, `${this.field}[${position}]`)
+    return new At(this.site, this, position)
+  }
+
+  /** The field path, e.g. `updates[0].version` ('' for the whole answer). */
+  get field(): string {
+    if (this.parent === undefined || this.step === undefined) return ''
+    const above = this.parent.field
+    if (typeof this.step === 'number') return `${above}[${this.step}]`
+    return above === '' ? this.step : `${above}.${this.step}`
   }
 
   /** Throws: the value here is not `expected` (e.g. "an integer"). */
@@ -188,16 +202,22 @@ export function object<T>(shape: NoInfer<ShapeOf<T>>): Reader<T> {
   const entries = Object.entries(shape as Record<string, Reader<unknown>>)
   return (value, at) => {
     const source = record(value, at)
-    // A copy in the document's own order, so `result` keeps the fields as the service sent
-    // them. Spread defines each key as an own field: a `__proto__` key never sets a prototype.
-    const checked: Record<string, unknown> = { ...source }
+    // Copied only when a reader changed a field (a null read as absent, an odd number read
+    // as INVALID, a nested object that changed): most objects come back as they were parsed,
+    // and a listing of 100,000 events is not copied event by event. The copy keeps the
+    // document's own order, so `result` keeps the fields as the service sent them; spread
+    // defines each key as an own field, so a `__proto__` key never sets a prototype.
+    let checked: Record<string, unknown> | undefined
     for (const [key, read] of entries) {
-      const field = read(source[key], at.key(key))
+      const sent = source[key]
+      const field = read(sent, at.key(key))
+      if (field === sent && (field !== undefined || !Object.hasOwn(source, key))) continue
+      checked ??= { ...source }
       if (field === undefined) Reflect.deleteProperty(checked, key)
       else checked[key] = field
     }
-    // Every key of T has had its reader (ShapeOf<T>), so `checked` is a T.
-    return checked as T
+    // Every key of T has had its reader (ShapeOf<T>), so the object is a T.
+    return (checked ?? source) as T
   }
 }
 
