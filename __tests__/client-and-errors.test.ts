@@ -273,6 +273,73 @@ describe('PulumiCloud helpers', () => {
   })
 })
 
+describe('uncompressed JSON bodies (a service or proxy that does not gzip)', () => {
+  const BODY = JSON.stringify({ orgName: 'acme', padding: 'x'.repeat(4000) })
+
+  /** Headers promising the whole body, half of it, then the connection cut. */
+  function cutHalfway(response: import('node:http').ServerResponse): void {
+    response.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(BODY))
+    })
+    response.write(BODY.slice(0, 2000), () => {
+      response.socket?.destroy()
+    })
+  }
+
+  it('a body cut half-way is retried, and the whole one read', async () => {
+    let requests = 0
+    loopback = await startLoopbackServer((_request, response) => {
+      if (++requests === 1) {
+        cutHalfway(response)
+        return
+      }
+      response.writeHead(200, { 'Content-Type': 'application/json' })
+      response.end(BODY)
+    })
+    const api = client(loopback.url)
+    try {
+      await expect(api.getJson('/api/x', {}, record)).resolves.toMatchObject({ orgName: 'acme' })
+      expect(requests).toBe(2)
+    } finally {
+      api.dispose()
+    }
+  })
+
+  it('a body cut every time fails as a reset connection after the retries', async () => {
+    let requests = 0
+    loopback = await startLoopbackServer((_request, response) => {
+      requests++
+      cutHalfway(response)
+    })
+    const api = client(loopback.url)
+    try {
+      const error = await api.getJson('/api/x', {}, record).then(
+        () => undefined,
+        (failure: unknown) => failure
+      )
+      expect(error).toBeInstanceOf(NetworkError)
+      expect(String(error)).toMatch(/GET \/api\/x/)
+      expect(requests).toBe(FAST.attempts)
+    } finally {
+      api.dispose()
+    }
+  })
+
+  it('a body that ends early without Content-Length (chunked) is read as sent and fails to parse', async () => {
+    loopback = await startLoopbackServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' })
+      response.end(BODY.slice(0, 2000))
+    })
+    const api = client(loopback.url)
+    try {
+      await expect(api.getJson('/api/x', {}, record)).rejects.toThrow(/GET \/api\/x/)
+    } finally {
+      api.dispose()
+    }
+  })
+})
+
 describe('stack resolution', () => {
   it('walks list-stacks once for several wildcard lines of one organization', async () => {
     const run = await emulator.run({

@@ -74,23 +74,25 @@ export async function readBodyBytes(
   const chunks: Buffer[] = []
   let size = 0
   const idle = idleTimeout(response, context)
-  const collect = async (source: AsyncIterable<Buffer>): Promise<void> => {
-    for await (const chunk of source) {
-      idle.arm()
-      if (context.limitBytes !== undefined && size >= context.limitBytes) continue
-      if (context.maxBytes !== undefined && size + chunk.length > context.maxBytes)
-        throw new ResponseFormatError(
-          context.method,
-          context.path,
-          `the body is larger than ${Math.round(context.maxBytes / 1024 / 1024)} MiB, the most the action reads into memory, so it was not read`
-        )
-      chunks.push(chunk)
-      size += chunk.length
-    }
+  const take = (chunk: Buffer): void => {
+    idle.arm()
+    if (context.limitBytes !== undefined && size >= context.limitBytes) return
+    if (context.maxBytes !== undefined && size + chunk.length > context.maxBytes)
+      throw new ResponseFormatError(
+        context.method,
+        context.path,
+        `the body is larger than ${Math.round(context.maxBytes / 1024 / 1024)} MiB, the most the action reads into memory, so it was not read`
+      )
+    chunks.push(chunk)
+    size += chunk.length
   }
   try {
     const decode = contentDecoder(response, context)
-    await (decode === undefined ? pipeline(response, collect) : pipeline(response, decode, collect))
+    if (decode === undefined) await collectPlain(response, take)
+    else
+      await pipeline(response, decode, async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) take(chunk)
+      })
   } catch (error) {
     response.destroy()
     throw classify(error, context)
@@ -98,6 +100,42 @@ export async function readBodyBytes(
     idle.stop()
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)
+}
+
+/**
+ * An uncompressed body, chunk by chunk, through plain listeners: a paged listing reads a
+ * thousand small bodies, and a stream pipeline with an async iterator per body cost more
+ * than the body (its AbortController, end-of-stream watchers and promise turns). Settles
+ * once: on 'end' of a complete body, or on the first error or early close.
+ */
+function collectPlain(response: IncomingMessage, take: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const settle = (error?: Error): void => {
+      if (settled) return
+      settled = true
+      response.off('data', onData)
+      if (error === undefined) resolve()
+      else reject(error)
+    }
+    const onData = (chunk: Buffer): void => {
+      try {
+        take(chunk)
+      } catch (error) {
+        settle(error instanceof Error ? error : new Error(String(error)))
+      }
+    }
+    response.on('data', onData)
+    response.once('error', settle)
+    response.once('end', () => {
+      settle(response.complete ? undefined : new Error('aborted'))
+    })
+    // A close before 'end' is a cut connection (or a destroy by the idle timer, whose error
+    // comes first and has already settled).
+    response.once('close', () => {
+      settle(new Error('aborted'))
+    })
+  })
 }
 
 /**

@@ -2,7 +2,7 @@
  * Finds the items of one array in a JSON page as byte ranges, so that a paged listing can
  * copy the items the service sent into the result file without serialising each one again.
  * The page has already been parsed (JSON.parse proved it valid JSON); this only locates
- * positions, skipping strings with indexOf rather than byte by byte.
+ * positions, and the caller checks it found as many items as JSON.parse did.
  */
 
 const QUOTE = 0x22
@@ -49,19 +49,64 @@ export function arrayItemSpans(body: Buffer, key: string): ItemSpans | undefined
   return found
 }
 
-/** Records the items of the array opening at `open`; returns the index past its `]`. */
+/** What a byte is to the item scan (items()); 0 is any other byte. */
+const SPACE = 1
+const IN_QUOTE = 2
+const IN_ESCAPE = 3
+const IN_OPEN = 4
+const IN_CLOSE = 5
+const IN_COMMA = 6
+const KIND = new Uint8Array(256)
+for (const byte of [0x20, 0x09, 0x0a, 0x0d]) KIND[byte] = SPACE
+KIND[QUOTE] = IN_QUOTE
+KIND[BACKSLASH] = IN_ESCAPE
+KIND[OPEN_OBJECT] = IN_OPEN
+KIND[OPEN_ARRAY] = IN_OPEN
+KIND[CLOSE_OBJECT] = IN_CLOSE
+KIND[CLOSE_ARRAY] = IN_CLOSE
+KIND[COMMA] = IN_COMMA
+
+/**
+ * Records the items of the array opening at `open`; returns the index past its `]`.
+ * A page of 100 audit events or 1,000 engine events is nearly all item bytes, so this is
+ * one loop with a table lookup a byte and its state in locals (as the export's scanner
+ * does): finding each short string's end with indexOf cost more per call than it saved.
+ */
 function items(body: Buffer, open: number, spans: ItemSpans): number {
-  let at = skipSpace(body, open + 1)
-  if (body[at] === CLOSE_ARRAY) return at + 1
-  while (at < body.length) {
-    const end = valueEnd(body, at)
-    spans.starts.push(at)
-    spans.ends.push(end)
-    at = skipSpace(body, end)
-    if (body[at] !== COMMA) break
-    at = skipSpace(body, at + 1)
+  const end = body.length
+  // Depth inside the array; the item being read starts at `start` and, so far, ends at `last`.
+  let depth = 0
+  let inString = false
+  let start = -1
+  let last = -1
+  for (let at = open + 1; at < end; at++) {
+    const kind = KIND[body[at] as number] as number
+    if (inString) {
+      if (kind === IN_QUOTE) {
+        inString = false
+        last = at + 1
+      } else if (kind === IN_ESCAPE) at++
+      continue
+    }
+    if (kind === SPACE) continue
+    if (depth === 0) {
+      if (kind === IN_COMMA || kind === IN_CLOSE) {
+        if (start !== -1) {
+          spans.starts.push(start)
+          spans.ends.push(last)
+          start = -1
+        }
+        if (kind === IN_CLOSE) return at + 1
+        continue
+      }
+      if (start === -1) start = at
+    }
+    if (kind === IN_QUOTE) inString = true
+    else if (kind === IN_OPEN) depth++
+    else if (kind === IN_CLOSE) depth--
+    last = at + 1
   }
-  return at + 1
+  return end
 }
 
 /** The index just past the string whose opening quote is at `quote`. */
