@@ -92,6 +92,19 @@ export function ratio(
   return a && b ? wallMedian(a) / wallMedian(b) : undefined
 }
 
+/**
+ * The median of a/b over the rounds, each round's pair taken together: two builds of the
+ * action compared this way are compared at the same moment of a machine whose speed drifts,
+ * where the ratio of two medians can pair a fast minute with a slow one.
+ */
+export function pairedRatio(
+  a: ContenderResult | undefined,
+  b: ContenderResult | undefined
+): number | undefined {
+  if (!a || !b || a.samples.length !== b.samples.length || a.samples.length === 0) return undefined
+  return median(a.samples.map((sample, i) => sample.wallMs / (b.samples[i]?.wallMs ?? NaN)))
+}
+
 export const times = (value: number | undefined): string =>
   value === undefined ? '?' : `${value.toFixed(2)}×`
 
@@ -113,11 +126,13 @@ export function benchTable(result: BenchResult, runtimes: string[]): string {
   for (const runtime of runtimes) {
     const action = find(result, 'action', runtime)
     if (!action) continue
-    for (const role of ['floor', 'curl-compressed', 'curl'] as const) {
+    for (const role of ['baseline', 'floor', 'curl-compressed', 'curl'] as const) {
       const other = find(result, role, runtime)
       if (other)
         ratios.push(
-          `${runtime}: action / ${other.contender.label.replace(/ \(.*$/, '')} **${times(ratio(action, other))}**`
+          role === 'baseline'
+            ? `${runtime}: action / baseline, round by round **${times(pairedRatio(action, other))}**`
+            : `${runtime}: action / ${other.contender.label.replace(/ \(.*$/, '')} **${times(ratio(action, other))}**`
         )
     }
   }

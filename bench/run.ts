@@ -14,7 +14,8 @@
  * compare contenders of the same run, but the absolute times are not to be trusted.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -30,6 +31,7 @@ import {
   machine,
   mib,
   ms,
+  pairedRatio,
   peakRss,
   ratio,
   targetTable,
@@ -40,7 +42,15 @@ import {
   type TargetCheck
 } from './report.js'
 import { runtimes, type Runtime } from './runtimes.js'
-import { benches, haveDist, ROOT, type Bench, type Extras, type Servers } from './scenarios.js'
+import {
+  benches,
+  haveDist,
+  ROOT,
+  type Baseline,
+  type Bench,
+  type Extras,
+  type Servers
+} from './scenarios.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -56,8 +66,33 @@ const { values: args } = parseArgs({
   }
 })
 
-/** The cold-start ratio published before this bench (Node 20, bench/results.md of issue 7). */
-const PREVIOUS_COLD_START = 1.39
+/**
+ * The build whose cold start issue 14 says must not regress: the `dist/` committed at the
+ * results issue 7 published (1.39× the Node floor on Node 20). It runs in the same rounds as
+ * this build, so the two are compared on the same machine state, not with an old number.
+ */
+const BASELINE_REF = 'af5aceb'
+
+/** The baseline's committed dist/, extracted from git; undefined without that history. */
+async function extractBaseline(cache: string): Promise<Baseline | undefined> {
+  const dir = join(cache, `baseline-${BASELINE_REF}`)
+  const dist = join(dir, 'dist', 'index.js')
+  if (existsSync(dist)) return { ref: BASELINE_REF, dist }
+  try {
+    const archive = execFileSync('git', ['archive', BASELINE_REF, 'dist'], {
+      cwd: ROOT,
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+    await rm(dir, { recursive: true, force: true })
+    await mkdir(dir, { recursive: true })
+    execFileSync('tar', ['-x', '-C', dir], { input: archive })
+    return { ref: BASELINE_REF, dist }
+  } catch {
+    log(`no baseline: commit ${BASELINE_REF} is not in this clone's history (a shallow clone?)`)
+    return undefined
+  }
+}
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`)
@@ -151,13 +186,16 @@ function targets(results: BenchResult[]): TargetCheck[] {
       measured: times(r24),
       met: undefined
     })
-    const r20 = ratio(find(cold, 'action', 'node20'), find(cold, 'floor', 'node20'))
-    if (r20 !== undefined)
-      check(
-        `Cold start, no regression: Node 20 ratio ≤ ${PREVIOUS_COLD_START}× (last published)`,
-        r20,
-        v => v <= PREVIOUS_COLD_START
-      )
+    for (const runtime of [node24, 'node20']) {
+      const action = find(cold, 'action', runtime)
+      const baseline = find(cold, 'baseline', runtime)
+      if (action && baseline)
+        check(
+          `Cold start, no regression (${runtime === node24 ? 'Node 24' : 'Node 20'}): this build / the build at ${BASELINE_REF}, median of the rounds' ratios ≤ 1.00×`,
+          pairedRatio(action, baseline),
+          v => v <= 1
+        )
+    }
   }
   const exp = byId.get('export')
   if (exp) {
@@ -296,11 +334,13 @@ async function main(): Promise<void> {
   )
   const only = args.only?.split(',').map(s => s.trim())
   const roundsOverride = args.rounds === undefined ? undefined : Number(args.rounds)
+  const baseline = !only || only.includes('cold-start') ? await extractBaseline(cache) : undefined
   const all = benches(
     fixtures,
     server.servers,
     nodes,
-    (_id, fallback) => roundsOverride ?? fallback
+    (_id, fallback) => roundsOverride ?? fallback,
+    baseline
   ).filter(b => !only || only.includes(b.id))
   // How busy the machine is before anything runs: one second of /proc/stat.
   const idleBusy = machineBusyMs()

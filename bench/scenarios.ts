@@ -22,6 +22,12 @@ export const DIST = join(ROOT, 'dist', 'index.js')
 const FLOORS = join(ROOT, 'bench', 'floors')
 const TOKEN = 'pul-bench'
 
+/** An earlier build of the action: its committed `dist/index.js`, extracted from git. */
+export interface Baseline {
+  ref: string
+  dist: string
+}
+
 /** What a run produced besides its time, shown in the report. */
 export interface Extras {
   summaryBytes?: number
@@ -36,7 +42,7 @@ export interface Prepared {
   cleanup(): Promise<void>
 }
 
-export type Role = 'action' | 'floor' | 'curl' | 'curl-compressed'
+export type Role = 'action' | 'baseline' | 'floor' | 'curl' | 'curl-compressed'
 
 export interface Contender {
   label: string
@@ -73,17 +79,24 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex')
 }
 
-/** `dist/index.js` on `runtime` with the given inputs; `expect` checks the outputs it set. */
+/**
+ * `dist/index.js` on `runtime` with the given inputs; `expect` checks the outputs it set.
+ * `build` runs another build of the action instead (the baseline a target compares with).
+ */
 function action(
   runtime: Runtime,
   api: string,
   label: string,
   inputs: (runnerTemp: string) => Record<string, string>,
-  expect: (outputs: Record<string, string>, runnerTemp: string) => Promise<Extras> | Extras
+  expect: (outputs: Record<string, string>, runnerTemp: string) => Promise<Extras> | Extras,
+  build?: Baseline
 ): Contender {
+  const dist = build?.dist ?? DIST
   return {
-    label: `action (${runtime.label}): ${label}`,
-    role: 'action',
+    label: build
+      ? `baseline (${runtime.label}): ${label}, the build at ${build.ref}`
+      : `action (${runtime.label}): ${label}`,
+    role: build ? 'baseline' : 'action',
     runtime,
     async prepare() {
       const env = await actionEnv(runnerTemp => ({
@@ -92,7 +105,7 @@ function action(
         ...inputs(runnerTemp)
       }))
       return {
-        run: { argv: [runtime.path, DIST], env: env.env, cwd: env.runnerTemp },
+        run: { argv: [runtime.path, dist], env: env.env, cwd: env.runnerTemp },
         async check(sample) {
           if (sample.exitCode !== 0) throw failed(label, sample, 'the action failed')
           const extras = await expect(await env.outputs(), env.runnerTemp)
@@ -150,7 +163,8 @@ export function benches(
   fixtures: Fixtures,
   servers: Servers,
   nodes: Runtime[],
-  rounds: (id: string, fallback: number) => number
+  rounds: (id: string, fallback: number) => number,
+  baseline?: Baseline
 ): Bench[] {
   const { paths } = fixtures
   const stateSha = (async () => sha256Of(join(fixtures.dir, 'state.json')))()
@@ -225,6 +239,18 @@ export function benches(
   }
 
   const perNode = <T>(make: (runtime: Runtime) => T): T[] => nodes.map(make)
+  const getStack = (runtime: Runtime, build?: Baseline): Contender =>
+    action(
+      runtime,
+      servers.plain,
+      'get-stack',
+      () => ({ command: 'get-stack', stack: SMALL_STACK }),
+      outputs => {
+        if (!outputs.version) throw new Error('get-stack set no version output')
+        return {}
+      },
+      build
+    )
   const mb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`
   return [
     {
@@ -232,18 +258,8 @@ export function benches(
       title: `Cold start: get-stack ${SMALL_STACK} (one small GET)`,
       rounds: rounds('cold-start', 11),
       contenders: [
-        ...perNode(runtime =>
-          action(
-            runtime,
-            servers.plain,
-            'get-stack',
-            () => ({ command: 'get-stack', stack: SMALL_STACK }),
-            outputs => {
-              if (!outputs.version) throw new Error('get-stack set no version output')
-              return {}
-            }
-          )
-        ),
+        ...perNode(runtime => getStack(runtime)),
+        ...(baseline ? perNode(runtime => getStack(runtime, baseline)) : []),
         ...perNode(runtime =>
           command(
             `floor (${runtime.label}): node bench/floors/get.cjs`,
