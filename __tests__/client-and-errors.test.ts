@@ -4,10 +4,12 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
+import { get, type IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { readBodyBytes } from '../src/api/body.js'
 import { PulumiCloud } from '../src/api/client.js'
 import { NetworkError, PulumiApiError } from '../src/api/errors.js'
 import { integer, page, record } from '../src/api/readers/core.js'
@@ -364,4 +366,45 @@ describe('stack resolution', () => {
       'acme/infra/scratch'
     ])
   })
+})
+
+describe('reading a body', () => {
+  it.each([
+    ['plain', ''],
+    ['gzip', 'Content-Encoding: gzip\r\n']
+  ])(
+    'a response cut before the read began fails at once as a reset (%s)',
+    async (_kind, encoding) => {
+      // The body promises 1,000 bytes, sends 10 and the connection is cut; the read starts after.
+      const server = createServer(socket => {
+        socket.on('error', () => undefined)
+        socket.once('data', () => {
+          socket.write(
+            `HTTP/1.1 200 OK\r\n${encoding}Content-Length: 1000\r\n\r\n${'x'.repeat(10)}`
+          )
+          setTimeout(() => socket.destroy(), 20)
+        })
+      })
+      await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      try {
+        const response = await new Promise<IncomingMessage>((resolve, reject) => {
+          get({ host: '127.0.0.1', port, agent: false }, resolve).on('error', reject)
+        })
+        await new Promise<void>(resolve => response.once('close', resolve))
+        expect(response.destroyed).toBe(true)
+        const context = { method: 'GET', path: '/x', timeoutSeconds: 30, maxBytes: 1 << 20 }
+        await expect(readBodyBytes(response, context)).rejects.toThrow(
+          'GET /x failed: the connection was reset before the whole body arrived'
+        )
+      } finally {
+        await new Promise<void>(resolve =>
+          server.close(() => {
+            resolve()
+          })
+        )
+      }
+    }
+  )
 })

@@ -110,6 +110,12 @@ export async function readBodyBytes(
  */
 function collectPlain(response: IncomingMessage, take: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
+    // A connection cut before the read began sends no event again: say so now, as the
+    // pipeline does, rather than wait for one forever.
+    if (response.destroyed) {
+      reject(response.errored ?? new Error('aborted'))
+      return
+    }
     let settled = false
     const settle = (error?: Error): void => {
       if (settled) return
