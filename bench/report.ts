@@ -105,6 +105,36 @@ export function pairedRatio(
   return median(a.samples.map((sample, i) => sample.wallMs / (b.samples[i]?.wallMs ?? NaN)))
 }
 
+/**
+ * pairedRatio with a 90% interval: the median of the per-round ratios over 2,000 bootstrap
+ * resamples of the rounds (a fixed seed, so a report can be regenerated from its samples).
+ */
+export function pairedInterval(
+  a: ContenderResult | undefined,
+  b: ContenderResult | undefined
+): { median: number; low: number; high: number } | undefined {
+  const middle = pairedRatio(a, b)
+  if (middle === undefined || !a || !b) return undefined
+  const ratios = a.samples.map((sample, i) => sample.wallMs / (b.samples[i]?.wallMs ?? NaN))
+  let seed = 0x9e3779b9
+  const random = (): number => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const medians: number[] = []
+  for (let n = 0; n < 2000; n++)
+    medians.push(median(ratios.map(() => ratios[Math.floor(random() * ratios.length)] ?? NaN)))
+  medians.sort((x, y) => x - y)
+  return {
+    median: middle,
+    low: medians[Math.floor(0.05 * medians.length)] ?? NaN,
+    high: medians[Math.floor(0.95 * medians.length)] ?? NaN
+  }
+}
+
 export const times = (value: number | undefined): string =>
   value === undefined ? '?' : `${value.toFixed(2)}×`
 

@@ -256,7 +256,7 @@ export function benches(
     {
       id: 'cold-start',
       title: `Cold start: get-stack ${SMALL_STACK} (one small GET)`,
-      rounds: rounds('cold-start', 11),
+      rounds: rounds('cold-start', 21),
       contenders: [
         ...perNode(runtime => getStack(runtime)),
         ...(baseline ? perNode(runtime => getStack(runtime, baseline)) : []),
