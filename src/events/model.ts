@@ -329,7 +329,8 @@ function stepOf(payload: unknown): Step | undefined {
  * event) joins the URN's record.
  */
 function accumulatorFor(fold: EventFold, step: Step, order: number): Accumulator {
-  const oldId = text(record(step.metadata['old'])?.['id']) ?? ''
+  const old = record(step.metadata['old'])
+  const oldId = text(old?.['id']) ?? ''
   let group = fold.resources.get(step.urn)
   if (!group) {
     group = []
@@ -361,9 +362,7 @@ function accumulatorFor(fold: EventFold, step: Step, order: number): Accumulator
   if (oldId !== '' && !found.ids.includes(oldId)) found.ids.push(oldId)
   if (order < found.order) found.order = order
   if (found.type === '' && step.type !== '') found.type = step.type
-  const custom =
-    record(step.metadata['new'])?.['custom'] === true ||
-    record(step.metadata['old'])?.['custom'] === true
+  const custom = record(step.metadata['new'])?.['custom'] === true || old?.['custom'] === true
   if (custom) found.custom = true
   if (found.changed.length === 0 && found.changedOmitted === 0) setChanged(found, step)
   return found
@@ -375,6 +374,8 @@ function setChanged(found: Accumulator, step: Step): void {
   if (names.length === 0) names = strings(step.metadata['diffs'])
   if (names.length === 0 && (step.op === 'replace' || REPLACEMENT_PARTS.has(step.op)))
     names = strings(step.metadata['keys'])
+  // Most steps (creates, sames) name no property: nothing to record, nothing to allocate.
+  if (names.length === 0) return
   const unique = [...new Set(names)]
   found.changed = unique.slice(0, MAX_CHANGED)
   found.changedOmitted = Math.max(0, unique.length - MAX_CHANGED)
