@@ -92,6 +92,15 @@ export function ratio(
   return a && b ? wallMedian(a) / wallMedian(b) : undefined
 }
 
+/** a/b for each round, or undefined when the two did not run the same rounds. */
+function roundRatios(
+  a: ContenderResult | undefined,
+  b: ContenderResult | undefined
+): number[] | undefined {
+  if (!a || !b || a.samples.length !== b.samples.length || a.samples.length === 0) return undefined
+  return a.samples.map((sample, i) => sample.wallMs / (b.samples[i]?.wallMs ?? NaN))
+}
+
 /**
  * The median of a/b over the rounds, each round's pair taken together: two builds of the
  * action compared this way are compared at the same moment of a machine whose speed drifts,
@@ -101,8 +110,8 @@ export function pairedRatio(
   a: ContenderResult | undefined,
   b: ContenderResult | undefined
 ): number | undefined {
-  if (!a || !b || a.samples.length !== b.samples.length || a.samples.length === 0) return undefined
-  return median(a.samples.map((sample, i) => sample.wallMs / (b.samples[i]?.wallMs ?? NaN)))
+  const ratios = roundRatios(a, b)
+  return ratios && median(ratios)
 }
 
 /**
@@ -113,9 +122,8 @@ export function pairedInterval(
   a: ContenderResult | undefined,
   b: ContenderResult | undefined
 ): { median: number; low: number; high: number } | undefined {
-  const middle = pairedRatio(a, b)
-  if (middle === undefined || !a || !b) return undefined
-  const ratios = a.samples.map((sample, i) => sample.wallMs / (b.samples[i]?.wallMs ?? NaN))
+  const ratios = roundRatios(a, b)
+  if (ratios === undefined) return undefined
   let seed = 0x9e3779b9
   const random = (): number => {
     // mulberry32
@@ -129,7 +137,7 @@ export function pairedInterval(
     medians.push(median(ratios.map(() => ratios[Math.floor(random() * ratios.length)] ?? NaN)))
   medians.sort((x, y) => x - y)
   return {
-    median: middle,
+    median: median(ratios),
     low: medians[Math.floor(0.05 * medians.length)] ?? NaN,
     high: medians[Math.floor(0.95 * medians.length)] ?? NaN
   }

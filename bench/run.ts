@@ -67,7 +67,7 @@ const { values: args } = parseArgs({
 })
 
 /**
- * The build whose cold start issue 14 says must not regress: the `dist/` committed at the
+ * The build whose cold start issue 14 says must not regress: the `dist/` committed with the
  * results issue 7 published (1.39× the Node floor on Node 20). It runs in the same rounds as
  * this build, so the two are compared on the same machine state, not with an old number.
  */
