@@ -1,4 +1,15 @@
 import type { BodyInspector } from './body.js'
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  WHITESPACE
+} from './json-bytes.js'
 
 export interface DeploymentFacts {
   /** Length of deployment.resources. */
@@ -15,17 +26,7 @@ export interface DeploymentFacts {
   stackUrn?: string
 }
 
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_OBJECT = 0x7b
-const CLOSE_OBJECT = 0x7d
-const OPEN_ARRAY = 0x5b
-const CLOSE_ARRAY = 0x5d
-const COMMA = 0x2c
-const COLON = 0x3a
 const STACK_TYPE = 'pulumi:pulumi:Stack'
-/** JSON's insignificant whitespace: space, tab, line feed, carriage return. */
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d])
 /** The type as a whole JSON string: a child's parent URN holds `pulumi:pulumi:Stack::…`. */
 const STACK_TYPE_BYTES = Buffer.from(JSON.stringify(STACK_TYPE))
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream'
 import { createGzip } from 'node:zlib'
+import { WHITESPACE } from './json-bytes.js'
 import { RateFloor } from './limits.js'
 
 export interface FileBody {
@@ -25,10 +26,8 @@ export class FileChangedError extends Error {
   override readonly name = 'FileChangedError'
 }
 
-const BLANK = new Set([0x20, 0x09, 0x0a, 0x0d])
-
 function blank(chunk: Buffer): boolean {
-  for (const byte of chunk) if (!BLANK.has(byte)) return false
+  for (const byte of chunk) if (!WHITESPACE.has(byte)) return false
   return true
 }
 

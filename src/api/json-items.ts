@@ -5,14 +5,17 @@
  * positions, and the caller checks it found as many items as JSON.parse did.
  */
 
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_OBJECT = 0x7b
-const CLOSE_OBJECT = 0x7d
-const OPEN_ARRAY = 0x5b
-const CLOSE_ARRAY = 0x5d
-const COMMA = 0x2c
-const COLON = 0x3a
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  WHITESPACE
+} from './json-bytes.js'
 
 /** The array's items: item i spans [starts[i], ends[i]) of the page. */
 export interface ItemSpans {
@@ -56,7 +59,7 @@ const IN_OPEN = 3
 const IN_CLOSE = 4
 const IN_COMMA = 5
 const KIND = new Uint8Array(256)
-for (const byte of [0x20, 0x09, 0x0a, 0x0d]) KIND[byte] = SPACE
+for (const byte of WHITESPACE) KIND[byte] = SPACE
 KIND[QUOTE] = IN_QUOTE
 KIND[OPEN_OBJECT] = IN_OPEN
 KIND[OPEN_ARRAY] = IN_OPEN
